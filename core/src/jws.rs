@@ -1,0 +1,150 @@
+//! Compact JWS signature verification (RFC 7515 §5.2), without any claim checks.
+//!
+//! # Verification order
+//!
+//! The steps run in this order, and each rejects before the next begins:
+//!
+//! 1. Token size: at most the configured maximum ([`DEFAULT_MAX_TOKEN_BYTES`] unless set).
+//! 2. Exactly three `.`-separated segments, each within its size limit.
+//! 3. Strict base64url for the header and the signature: unpadded, canonical, no whitespace.
+//! 4. The protected header is parsed as strict JSON with unique parameter names.
+//! 5. `alg` must be in the caller's allow-list; it is never taken from the token or the key.
+//! 6. `crit` (with any value), `b64` and `zip` are rejected: each changes processing.
+//! 7. The key is selected from the key set by `kid`; `jku`, `jwk`, `x5u` and `x5c` are ignored.
+//! 8. The signature is checked over the original ASCII bytes `header.payload`.
+//! 9. Only then is the payload decoded. [`crate::Verifier`] goes on to check the claims.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::base64url;
+use crate::error::{Error, Malformed};
+use crate::header::{Algorithm, Header};
+use crate::jwk_set::JwkSet;
+use crate::limits::{DEFAULT_MAX_TOKEN_BYTES, MAX_HEADER_BYTES, MAX_SIGNATURE_BYTES};
+
+/// A compact JWS whose signature verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedJws {
+    /// The protected header.
+    pub header: Header,
+    /// The decoded payload bytes; they may be any bytes, JSON or not.
+    pub payload: Vec<u8>,
+    /// The `kid` of the key that verified the signature, if that key has one.
+    pub key_id: Option<String>,
+}
+
+/// Verifies the signature of a compact JWS and returns its header and payload.
+///
+/// Performs steps 1 to 9 of the verification order above with the default token size limit and
+/// RS256 as the only allowed algorithm. It checks no claims: use [`crate::Verifier`] for JWTs.
+pub fn verify_compact(token: &str, keys: &JwkSet) -> Result<VerifiedJws, Error> {
+    verify_compact_with(token, keys, &[Algorithm::Rs256], DEFAULT_MAX_TOKEN_BYTES)
+}
+
+/// Like [`verify_compact`], with the caller's algorithm allow-list and token size limit.
+pub fn verify_compact_with(
+    token: &str,
+    keys: &JwkSet,
+    algorithms: &[Algorithm],
+    max_token_bytes: usize,
+) -> Result<VerifiedJws, Error> {
+    let parts = split(token, max_token_bytes)?;
+    let (header, signature) = check_header(&parts, algorithms)?;
+    let key_id = verify_signature(&parts, &header, &signature, keys)?;
+    let payload = base64url::decode(parts.payload.as_bytes())
+        .ok_or(Error::MalformedToken(Malformed::Base64 { segment: "payload" }))?;
+    Ok(VerifiedJws {
+        header,
+        payload,
+        key_id,
+    })
+}
+
+/// The three segments of a compact token, still encoded.
+pub(crate) struct Parts<'t> {
+    pub(crate) header: &'t str,
+    pub(crate) payload: &'t str,
+    pub(crate) signature: &'t str,
+    /// `header.payload`: the bytes the signature covers.
+    pub(crate) signing_input: &'t str,
+}
+
+/// Steps 1 and 2: size and segment checks.
+pub(crate) fn split(token: &str, max_token_bytes: usize) -> Result<Parts<'_>, Error> {
+    if token.len() > max_token_bytes {
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: max_token_bytes,
+        });
+    }
+    let mut segments = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(Error::MalformedToken(Malformed::SegmentCount));
+    };
+    if header.len() > MAX_HEADER_BYTES {
+        return Err(Error::MalformedToken(Malformed::SegmentTooLarge { segment: "header" }));
+    }
+    if signature.len() > MAX_SIGNATURE_BYTES {
+        return Err(Error::MalformedToken(Malformed::SegmentTooLarge {
+            segment: "signature",
+        }));
+    }
+    let signing_input = &token[..header.len() + 1 + payload.len()];
+    Ok(Parts {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
+}
+
+/// Steps 3 to 6: decoding, header parsing, the algorithm allow-list and processing parameters.
+pub(crate) fn check_header(
+    parts: &Parts<'_>,
+    algorithms: &[Algorithm],
+) -> Result<(Header, Vec<u8>), Error> {
+    let header_bytes = base64url::decode(parts.header.as_bytes())
+        .ok_or(Error::MalformedToken(Malformed::Base64 { segment: "header" }))?;
+    let signature = base64url::decode(parts.signature.as_bytes()).ok_or(
+        Error::MalformedToken(Malformed::Base64 {
+            segment: "signature",
+        }),
+    )?;
+    let header = Header::parse(&header_bytes)?;
+    if !algorithms.iter().any(|alg| alg.name() == header.alg) {
+        return Err(Error::UnsupportedAlgorithm {
+            alg: crate::error::truncated(&header.alg, 64),
+        });
+    }
+    if let Some(parameter) = header.processing_parameter {
+        return Err(Error::UnsupportedCriticalHeader { parameter });
+    }
+    if signature.is_empty() {
+        return Err(Error::MalformedToken(Malformed::EmptySignature));
+    }
+    Ok((header, signature))
+}
+
+/// Steps 7 and 8: key selection and the signature check. Returns the verifying key's `kid`.
+pub(crate) fn verify_signature(
+    parts: &Parts<'_>,
+    header: &Header,
+    signature: &[u8],
+    keys: &JwkSet,
+) -> Result<Option<String>, Error> {
+    for key in keys.select(header.kid.as_deref())? {
+        if key
+            .verify_rs256(parts.signing_input.as_bytes(), signature)
+            .is_ok()
+        {
+            return Ok(key.kid().map(String::from));
+        }
+    }
+    Err(Error::InvalidSignature)
+}

@@ -1,0 +1,325 @@
+//! JWT verification: the JWS checks followed by the registered-claim checks (RFC 7519 §7.2).
+//!
+//! [`Verifier::verify`] runs the JWS steps listed in [`crate::jws`] and then checks, in this
+//! order: `iss` equals the configured issuer byte for byte after JSON unescaping; some `aud`
+//! value equals some configured audience; `exp` is present and `now < exp + leeway`; `nbf`,
+//! when present, is at most `now + leeway`; `iat`, when present, is at most `now + leeway`;
+//! and the token's lifetime is within the maximum age when one is set.
+//!
+//! Not checked: `sub`, `jti` and any private claim. The token does not cover the HTTP request
+//! body, and a captured token can be replayed until it expires; the caller decides whether to
+//! keep a replay cache keyed by `jti` or by the signature.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use crate::authorization::bearer_token;
+use crate::claims::Claims;
+use crate::error::{Error, truncated};
+use crate::header::{Algorithm, Header};
+use crate::jws;
+use crate::jwk_set::JwkSet;
+use crate::limits::{
+    DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_BYTES, MAX_CONFIGURED_AUDIENCES, MAX_LEEWAY_SECS,
+    MAX_TOKEN_BYTES_LIMIT,
+};
+
+/// A point in time, in whole seconds since the Unix epoch.
+///
+/// The verifier never reads a clock: the caller passes the time, so tests can freeze it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixTime(u64);
+
+impl UnixTime {
+    /// A time `secs` seconds after the Unix epoch.
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn as_secs(self) -> u64 {
+        self.0
+    }
+
+    /// The current time from the system clock, rounded down to whole seconds.
+    ///
+    /// A clock set before 1970 reads as the epoch itself.
+    #[cfg(feature = "std")]
+    pub fn now() -> Self {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Self(since_epoch.as_secs())
+    }
+}
+
+/// Why a [`VerifierBuilder`] could not build a verifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No audience was configured. Every ACS resource shares the issuer and the keys, so the
+    /// audience is what binds a token to one resource.
+    NoAudience,
+    /// More than [`MAX_CONFIGURED_AUDIENCES`] audiences were configured.
+    TooManyAudiences,
+    /// An audience or the issuer is the empty string.
+    EmptyValue,
+    /// The leeway is longer than [`MAX_LEEWAY_SECS`].
+    LeewayTooLarge {
+        /// The requested leeway in seconds.
+        secs: u64,
+    },
+    /// The maximum token size is zero or above [`MAX_TOKEN_BYTES_LIMIT`].
+    InvalidMaxTokenBytes {
+        /// The requested maximum.
+        bytes: usize,
+    },
+    /// The ACS resource id is not a GUID such as `4f5b9c34-1a9e-4b6e-9c2d-2f0a7e6d5c1b`.
+    InvalidResourceId,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoAudience => f.write_str(
+                "no audience configured; set the expected audience (for ACS, the resource's immutable resource id)",
+            ),
+            Self::TooManyAudiences => write!(
+                f,
+                "more than {MAX_CONFIGURED_AUDIENCES} audiences configured"
+            ),
+            Self::EmptyValue => f.write_str("issuer and audiences must not be empty"),
+            Self::LeewayTooLarge { secs } => write!(
+                f,
+                "leeway of {secs} s is above the maximum of {MAX_LEEWAY_SECS} s"
+            ),
+            Self::InvalidMaxTokenBytes { bytes } => write!(
+                f,
+                "maximum token size of {bytes} bytes is outside 1..={MAX_TOKEN_BYTES_LIMIT}"
+            ),
+            Self::InvalidResourceId => f.write_str(
+                "ACS resource id must be a GUID (the immutable resource id from the resource's JSON view in the Azure portal)",
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ConfigError {}
+
+/// Builds a [`Verifier`]. [`VerifierBuilder::build`] fails without an audience.
+#[derive(Clone, Debug)]
+pub struct VerifierBuilder {
+    issuer: String,
+    audiences: Vec<String>,
+    leeway_secs: u64,
+    max_age_secs: Option<u64>,
+    max_token_bytes: usize,
+}
+
+impl VerifierBuilder {
+    /// Starts a verifier for tokens from `issuer`, compared byte for byte with `iss`.
+    pub fn new(issuer: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audiences: Vec::new(),
+            leeway_secs: DEFAULT_LEEWAY_SECS,
+            max_age_secs: None,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+        }
+    }
+
+    /// Adds an accepted audience. A token is accepted when any of its `aud` values equals any
+    /// configured audience. At least one is required.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Sets the clock-skew allowance for `exp`, `nbf` and `iat`. Defaults to 60 s; at most
+    /// 300 s. Sub-second parts are ignored.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway_secs = leeway.as_secs();
+        self
+    }
+
+    /// Rejects tokens whose lifetime (`exp - iat`, or `exp - now` without `iat`) is longer
+    /// than `max_age`. Defaults to no limit.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age_secs = Some(max_age.as_secs());
+        self
+    }
+
+    /// Sets the maximum token length in bytes. Defaults to [`DEFAULT_MAX_TOKEN_BYTES`].
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    /// Checks the configuration and builds the verifier.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if self.audiences.is_empty() {
+            return Err(ConfigError::NoAudience);
+        }
+        if self.audiences.len() > MAX_CONFIGURED_AUDIENCES {
+            return Err(ConfigError::TooManyAudiences);
+        }
+        if self.issuer.is_empty() || self.audiences.iter().any(String::is_empty) {
+            return Err(ConfigError::EmptyValue);
+        }
+        if self.leeway_secs > MAX_LEEWAY_SECS {
+            return Err(ConfigError::LeewayTooLarge {
+                secs: self.leeway_secs,
+            });
+        }
+        if self.max_token_bytes == 0 || self.max_token_bytes > MAX_TOKEN_BYTES_LIMIT {
+            return Err(ConfigError::InvalidMaxTokenBytes {
+                bytes: self.max_token_bytes,
+            });
+        }
+        Ok(Verifier {
+            issuer: self.issuer,
+            audiences: self.audiences,
+            leeway_secs: self.leeway_secs,
+            max_age_secs: self.max_age_secs,
+            max_token_bytes: self.max_token_bytes,
+        })
+    }
+}
+
+/// Verifies RS256 JWTs for one issuer and a set of audiences.
+///
+/// Built only through [`VerifierBuilder`], which requires an audience.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    issuer: String,
+    audiences: Vec<String>,
+    leeway_secs: u64,
+    max_age_secs: Option<u64>,
+    max_token_bytes: usize,
+}
+
+/// A token whose signature and claims verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The protected header.
+    pub header: Header,
+    /// The registered claims.
+    pub claims: Claims,
+    /// The decoded payload: a JSON object, validated by the strict reader.
+    pub payload: Vec<u8>,
+    /// The `kid` of the key that verified the signature, if that key has one.
+    pub key_id: Option<String>,
+}
+
+impl VerifiedToken {
+    /// Deserializes the payload into the caller's claims type with `serde-json-core`.
+    ///
+    /// `serde-json-core` 0.7 hands out strings with their JSON escapes left in place and reads
+    /// only integers into integer fields; the registered claims in [`VerifiedToken::claims`]
+    /// are already read correctly.
+    pub fn deserialize_claims<'a, T: serde::Deserialize<'a>>(
+        &'a self,
+    ) -> Result<T, serde_json_core::de::Error> {
+        serde_json_core::from_slice(&self.payload).map(|(value, _)| value)
+    }
+}
+
+impl Verifier {
+    /// The configured issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The configured audiences.
+    pub fn audiences(&self) -> &[String] {
+        &self.audiences
+    }
+
+    /// The leeway in seconds.
+    pub fn leeway_secs(&self) -> u64 {
+        self.leeway_secs
+    }
+
+    /// Verifies a compact token against `keys` at time `now`.
+    ///
+    /// See the module documentation of [`crate::jws`] for the signature steps and of this
+    /// type's module for the claim checks. The caller must still check anything
+    /// application-specific, such as `sub`, and decide about replay.
+    pub fn verify(&self, token: &str, keys: &JwkSet, now: UnixTime) -> Result<VerifiedToken, Error> {
+        let jws = jws::verify_compact_with(token, keys, &[Algorithm::Rs256], self.max_token_bytes)?;
+        let claims = Claims::parse(&jws.payload)?;
+        self.check_claims(&claims, now)?;
+        Ok(VerifiedToken {
+            header: jws.header,
+            claims,
+            payload: jws.payload,
+            key_id: jws.key_id,
+        })
+    }
+
+    /// Verifies the token of an `Authorization: Bearer` header value.
+    pub fn verify_authorization(
+        &self,
+        header_value: &str,
+        keys: &JwkSet,
+        now: UnixTime,
+    ) -> Result<VerifiedToken, Error> {
+        self.verify(bearer_token(header_value)?, keys, now)
+    }
+
+    /// Checks the registered claims against this verifier's policy at time `now`.
+    pub fn check_claims(&self, claims: &Claims, now: UnixTime) -> Result<(), Error> {
+        let now = now.as_secs();
+        let leeway = self.leeway_secs;
+
+        let iss = claims
+            .iss
+            .as_deref()
+            .ok_or(Error::MissingClaim { claim: "iss" })?;
+        if iss != self.issuer {
+            return Err(Error::InvalidIssuer {
+                found: truncated(iss, 256),
+            });
+        }
+
+        let aud = claims
+            .aud
+            .as_deref()
+            .ok_or(Error::MissingClaim { claim: "aud" })?;
+        if !aud.iter().any(|value| self.audiences.contains(value)) {
+            return Err(Error::InvalidAudience {
+                found: aud.iter().take(8).map(|value| truncated(value, 256)).collect(),
+            });
+        }
+
+        let exp = claims.exp.ok_or(Error::MissingClaim { claim: "exp" })?.0;
+        if now >= exp.saturating_add(leeway) {
+            return Err(Error::Expired { exp, now, leeway });
+        }
+        let latest = now.saturating_add(leeway);
+        for (claim, value) in [("nbf", claims.nbf), ("iat", claims.iat)] {
+            if let Some(value) = value {
+                if value.0 > latest {
+                    return Err(Error::NotYetValid {
+                        claim,
+                        value: value.0,
+                        now,
+                        leeway,
+                    });
+                }
+            }
+        }
+
+        if let Some(max_age) = self.max_age_secs {
+            let start = claims.iat.map_or(now, |iat| iat.0);
+            let age = exp.saturating_sub(start);
+            if age > max_age {
+                return Err(Error::TokenTooOld { age, max_age });
+            }
+        }
+        Ok(())
+    }
+}
