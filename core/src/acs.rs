@@ -67,7 +67,11 @@ mod tests {
             "4f5b9c34-1a9e-4b6e-9c2d-2f0a7e6d5c1b-00",
             "4f5b9c341a9e4b6e9c2d2f0a7e6d5c1b",
         ] {
-            assert_eq!(verifier(bad).unwrap_err(), ConfigError::InvalidResourceId, "{bad:?}");
+            assert_eq!(
+                verifier(bad).unwrap_err(),
+                ConfigError::InvalidResourceId,
+                "{bad:?}"
+            );
         }
     }
 
@@ -75,6 +79,9 @@ mod tests {
     fn profile_sets_issuer_and_audience() {
         let verifier = verifier("4f5b9c34-1a9e-4b6e-9c2d-2f0a7e6d5c1b").expect("valid id");
         assert_eq!(verifier.issuer(), ISSUER);
-        assert_eq!(verifier.audiences(), ["4f5b9c34-1a9e-4b6e-9c2d-2f0a7e6d5c1b"]);
+        assert_eq!(
+            verifier.audiences(),
+            ["4f5b9c34-1a9e-4b6e-9c2d-2f0a7e6d5c1b"]
+        );
     }
 }

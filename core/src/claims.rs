@@ -55,13 +55,17 @@ impl Claims {
         let mut seen = [false; REGISTERED.len()];
         for member in Members::of_document(payload).map_err(malformed)? {
             let (name, value) = member.map_err(malformed)?;
-            let Some(index) = REGISTERED.iter().position(|known| json::name_is(name, known))
+            let Some(index) = REGISTERED
+                .iter()
+                .position(|known| json::name_is(name, known))
             else {
                 continue;
             };
             let claim = REGISTERED[index];
             if seen[index] {
-                return Err(Error::MalformedToken(Malformed::DuplicateMember { name: claim }));
+                return Err(Error::MalformedToken(Malformed::DuplicateMember {
+                    name: claim,
+                }));
             }
             seen[index] = true;
             match claim {
@@ -169,7 +173,10 @@ mod tests {
     #[test]
     fn rejects_duplicate_registered_claims() {
         let err = Claims::parse(br#"{"exp":1,"\u0065xp":2}"#).unwrap_err();
-        assert_eq!(err, Error::MalformedToken(Malformed::DuplicateMember { name: "exp" }));
+        assert_eq!(
+            err,
+            Error::MalformedToken(Malformed::DuplicateMember { name: "exp" })
+        );
         assert!(Claims::parse(br#"{"x":1,"x":2}"#).is_ok());
     }
 }

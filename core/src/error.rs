@@ -224,10 +224,16 @@ impl fmt::Display for Error {
         match self {
             Self::MalformedToken(problem) => write!(f, "malformed token: {problem}"),
             Self::TokenTooLarge { len, max } => {
-                write!(f, "token is {len} bytes, more than the maximum of {max} bytes")
+                write!(
+                    f,
+                    "token is {len} bytes, more than the maximum of {max} bytes"
+                )
             }
             Self::UnsupportedAlgorithm { alg } => {
-                write!(f, "algorithm {alg:?} is not allowed; only RS256 is accepted")
+                write!(
+                    f,
+                    "algorithm {alg:?} is not allowed; only RS256 is accepted"
+                )
             }
             Self::UnsupportedCriticalHeader { parameter } => write!(
                 f,
@@ -268,9 +274,9 @@ impl fmt::Display for Error {
                 write!(f, "audience {found:?} matches no configured audience")
             }
             Self::MissingClaim { claim } => write!(f, "required claim {claim:?} is missing"),
-            Self::InvalidAuthorizationHeader => f.write_str(
-                "Authorization header is not \"Bearer\" followed by exactly one token",
-            ),
+            Self::InvalidAuthorizationHeader => {
+                f.write_str("Authorization header is not \"Bearer\" followed by exactly one token")
+            }
             Self::InvalidKeySet(problem) => write!(f, "invalid key set: {problem}"),
         }
     }
@@ -326,11 +332,7 @@ impl fmt::Display for KeySetProblem {
             ),
             Self::Json(problem) => write!(f, "{problem}"),
             Self::MissingKeys => f.write_str("no \"keys\" array"),
-            Self::TooManyKeys => write!(
-                f,
-                "more than {} keys",
-                crate::limits::MAX_JWKS_KEYS
-            ),
+            Self::TooManyKeys => write!(f, "more than {} keys", crate::limits::MAX_JWKS_KEYS),
         }
     }
 }

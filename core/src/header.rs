@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn rejects_non_string_kid_and_missing_alg() {
         let err = Header::parse(br#"{"alg":"RS256","kid":5}"#).unwrap_err();
-        assert_eq!(err, Error::MalformedToken(Malformed::WrongType { name: "kid" }));
+        assert_eq!(
+            err,
+            Error::MalformedToken(Malformed::WrongType { name: "kid" })
+        );
         let err = Header::parse(br#"{"kid":"a"}"#).unwrap_err();
         assert_eq!(err, Error::MalformedToken(Malformed::MissingAlgorithm));
     }

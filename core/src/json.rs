@@ -46,7 +46,9 @@ pub(crate) fn validate_object(doc: &[u8]) -> Result<(), JsonProblem> {
     let value = scanner.value()?;
     scanner.skip_whitespace();
     if scanner.pos != doc.len() {
-        return Err(JsonProblem::Syntax { offset: scanner.pos });
+        return Err(JsonProblem::Syntax {
+            offset: scanner.pos,
+        });
     }
     if value.kind != Kind::Object {
         return Err(JsonProblem::NotAnObject);
@@ -537,7 +539,11 @@ mod tests {
             b"{\"a\":[}",
             b"{\"a\":]}",
         ] {
-            assert!(validate_object(doc).is_err(), "{:?}", String::from_utf8_lossy(doc));
+            assert!(
+                validate_object(doc).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(doc)
+            );
         }
     }
 
@@ -571,7 +577,10 @@ mod tests {
             .stack_size(64 * 1024)
             .spawn(move || validate_object(doc.as_bytes()))
             .expect("thread spawns");
-        assert_eq!(handle.join().expect("no overflow"), Err(JsonProblem::TooDeep));
+        assert_eq!(
+            handle.join().expect("no overflow"),
+            Err(JsonProblem::TooDeep)
+        );
     }
 
     #[test]

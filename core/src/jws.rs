@@ -52,8 +52,9 @@ pub fn verify_compact_with(
     let parts = split(token, max_token_bytes)?;
     let (header, signature) = check_header(&parts, algorithms)?;
     let key_id = verify_signature(&parts, &header, &signature, keys)?;
-    let payload = base64url::decode(parts.payload.as_bytes())
-        .ok_or(Error::MalformedToken(Malformed::Base64 { segment: "payload" }))?;
+    let payload = base64url::decode(parts.payload.as_bytes()).ok_or(Error::MalformedToken(
+        Malformed::Base64 { segment: "payload" },
+    ))?;
     Ok(VerifiedJws {
         header,
         payload,
@@ -88,7 +89,9 @@ pub(crate) fn split(token: &str, max_token_bytes: usize) -> Result<Parts<'_>, Er
         return Err(Error::MalformedToken(Malformed::SegmentCount));
     };
     if header.len() > MAX_HEADER_BYTES {
-        return Err(Error::MalformedToken(Malformed::SegmentTooLarge { segment: "header" }));
+        return Err(Error::MalformedToken(Malformed::SegmentTooLarge {
+            segment: "header",
+        }));
     }
     if signature.len() > MAX_SIGNATURE_BYTES {
         return Err(Error::MalformedToken(Malformed::SegmentTooLarge {
@@ -109,13 +112,14 @@ pub(crate) fn check_header(
     parts: &Parts<'_>,
     algorithms: &[Algorithm],
 ) -> Result<(Header, Vec<u8>), Error> {
-    let header_bytes = base64url::decode(parts.header.as_bytes())
-        .ok_or(Error::MalformedToken(Malformed::Base64 { segment: "header" }))?;
-    let signature = base64url::decode(parts.signature.as_bytes()).ok_or(
-        Error::MalformedToken(Malformed::Base64 {
+    let header_bytes = base64url::decode(parts.header.as_bytes()).ok_or(Error::MalformedToken(
+        Malformed::Base64 { segment: "header" },
+    ))?;
+    let signature = base64url::decode(parts.signature.as_bytes()).ok_or(Error::MalformedToken(
+        Malformed::Base64 {
             segment: "signature",
-        }),
-    )?;
+        },
+    ))?;
     let header = Header::parse(&header_bytes)?;
     if !algorithms.iter().any(|alg| alg.name() == header.alg) {
         return Err(Error::UnsupportedAlgorithm {

@@ -19,8 +19,8 @@ use crate::authorization::bearer_token;
 use crate::claims::Claims;
 use crate::error::{Error, truncated};
 use crate::header::{Algorithm, Header};
-use crate::jws;
 use crate::jwk_set::JwkSet;
+use crate::jws;
 use crate::limits::{
     DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_BYTES, MAX_CONFIGURED_AUDIENCES, MAX_LEEWAY_SECS,
     MAX_TOKEN_BYTES_LIMIT,
@@ -248,7 +248,12 @@ impl Verifier {
     /// See the module documentation of [`crate::jws`] for the signature steps and of this
     /// type's module for the claim checks. The caller must still check anything
     /// application-specific, such as `sub`, and decide about replay.
-    pub fn verify(&self, token: &str, keys: &JwkSet, now: UnixTime) -> Result<VerifiedToken, Error> {
+    pub fn verify(
+        &self,
+        token: &str,
+        keys: &JwkSet,
+        now: UnixTime,
+    ) -> Result<VerifiedToken, Error> {
         let jws = jws::verify_compact_with(token, keys, &[Algorithm::Rs256], self.max_token_bytes)?;
         let claims = Claims::parse(&jws.payload)?;
         self.check_claims(&claims, now)?;
@@ -291,7 +296,11 @@ impl Verifier {
             .ok_or(Error::MissingClaim { claim: "aud" })?;
         if !aud.iter().any(|value| self.audiences.contains(value)) {
             return Err(Error::InvalidAudience {
-                found: aud.iter().take(8).map(|value| truncated(value, 256)).collect(),
+                found: aud
+                    .iter()
+                    .take(8)
+                    .map(|value| truncated(value, 256))
+                    .collect(),
             });
         }
 

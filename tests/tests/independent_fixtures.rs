@@ -18,8 +18,9 @@ fn independent_tokens_get_expected_verdicts() {
         let name = case["name"].as_str().expect("name");
         let keys = JwkSet::from_json(&data(case["jwks"].as_str().expect("jwks path")))
             .expect("fixture key set parses");
-        let mut builder = VerifierBuilder::new(case["issuer"].as_str().expect("issuer"))
-            .leeway(Duration::from_secs(case["leeway"].as_u64().expect("leeway")));
+        let mut builder = VerifierBuilder::new(case["issuer"].as_str().expect("issuer")).leeway(
+            Duration::from_secs(case["leeway"].as_u64().expect("leeway")),
+        );
         for audience in case["audience"].as_array().expect("audience array") {
             builder = builder.audience(audience.as_str().expect("audience text"));
         }

@@ -26,7 +26,10 @@ fn rfc7515_a2_claims_follow_the_clock() {
     let token = text("rfc/rfc7515-a2.jws");
     // The example has no `aud`; it is accepted only where no audience binds it, which a
     // verifier cannot be built for, so the claim check reports the missing audience.
-    let verifier = VerifierBuilder::new("joe").audience("any").build().expect("config");
+    let verifier = VerifierBuilder::new("joe")
+        .audience("any")
+        .build()
+        .expect("config");
     let err = verifier
         .verify(&token, &keys, UnixTime::from_secs(1_300_819_000))
         .unwrap_err();
@@ -41,7 +44,10 @@ fn rfc7520_4_1_signature_verifies() {
         verified.header.kid.as_deref(),
         Some("bilbo.baggins@hobbiton.example")
     );
-    assert_eq!(verified.key_id.as_deref(), Some("bilbo.baggins@hobbiton.example"));
+    assert_eq!(
+        verified.key_id.as_deref(),
+        Some("bilbo.baggins@hobbiton.example")
+    );
     assert_eq!(verified.payload, data("rfc/rfc7520-4.1.payload.txt"));
 }
 

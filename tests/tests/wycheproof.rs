@@ -26,7 +26,9 @@ fn run(file: &str) -> Tally {
     for group in groups {
         assert_eq!(group["sha"], "SHA-256");
         let modulus = hex(group["publicKey"]["modulus"].as_str().expect("modulus"));
-        let exponent = hex(group["publicKey"]["publicExponent"].as_str().expect("exponent"));
+        let exponent = hex(group["publicKey"]["publicExponent"]
+            .as_str()
+            .expect("exponent"));
         let key = PreparedKey::from_components(&modulus, &exponent)
             .unwrap_or_else(|reason| panic!("{file}: group key rejected: {reason}"));
 
@@ -46,7 +48,10 @@ fn run(file: &str) -> Tally {
                 }
                 "acceptable" => {
                     let flags = case["flags"].as_array().expect("flags array");
-                    assert!(!flags.is_empty(), "{file} tcId {id}: acceptable without a flag");
+                    assert!(
+                        !flags.is_empty(),
+                        "{file} tcId {id}: acceptable without a flag"
+                    );
                     for flag in flags {
                         let flag = flag.as_str().expect("flag text");
                         let decision = decisions["acceptable"][flag]["decision"]
@@ -70,7 +75,11 @@ fn run(file: &str) -> Tally {
 fn wycheproof_rsa_2048_sha256() {
     let tally = run("wycheproof/rsa_signature_2048_sha256_test.json");
     assert!(tally.valid >= 9, "only {} valid cases ran", tally.valid);
-    assert!(tally.invalid >= 249, "only {} invalid cases ran", tally.invalid);
+    assert!(
+        tally.invalid >= 249,
+        "only {} invalid cases ran",
+        tally.invalid
+    );
     assert_eq!(tally.acceptable, 1);
 }
 
@@ -78,6 +87,10 @@ fn wycheproof_rsa_2048_sha256() {
 fn wycheproof_rsa_3072_sha256() {
     let tally = run("wycheproof/rsa_signature_3072_sha256_test.json");
     assert!(tally.valid >= 8, "only {} valid cases ran", tally.valid);
-    assert!(tally.invalid >= 250, "only {} invalid cases ran", tally.invalid);
+    assert!(
+        tally.invalid >= 250,
+        "only {} invalid cases ran",
+        tally.invalid
+    );
     assert_eq!(tally.acceptable, 1);
 }
