@@ -83,6 +83,12 @@ pub enum Error {
     InvalidAuthorizationHeader,
     /// The key set document is not a valid JSON Web Key Set.
     InvalidKeySet(KeySetProblem),
+    /// No usable key set could be obtained: the first fetch failed, or every refresh failed
+    /// for longer than the maximum staleness.
+    KeySetUnavailable {
+        /// The most recent fetch failure, if a fetch was attempted.
+        cause: Option<crate::cache::FetchFailure>,
+    },
 }
 
 /// What is wrong with a malformed token.
@@ -183,6 +189,7 @@ impl Error {
         "missing_claim",
         "invalid_authorization_header",
         "invalid_key_set",
+        "key_set_unavailable",
     ];
 
     /// Returns the stable machine-readable code of this error, such as `"expired"`.
@@ -202,6 +209,7 @@ impl Error {
             Self::MissingClaim { .. } => "missing_claim",
             Self::InvalidAuthorizationHeader => "invalid_authorization_header",
             Self::InvalidKeySet(_) => "invalid_key_set",
+            Self::KeySetUnavailable { .. } => "key_set_unavailable",
         }
     }
 
@@ -213,9 +221,14 @@ impl Error {
         matches!(self, Self::UnknownKey { .. })
     }
 
-    /// Same as [`Error::refresh_may_help`]: retrying is only worthwhile after a key refresh.
+    /// Returns `true` when the same token may verify later: after a key refresh
+    /// ([`Error::UnknownKey`]) or once the key endpoint is reachable again
+    /// ([`Error::KeySetUnavailable`]). Every other rejection is final for that token.
     pub fn is_retryable(&self) -> bool {
-        self.refresh_may_help()
+        matches!(
+            self,
+            Self::UnknownKey { .. } | Self::KeySetUnavailable { .. }
+        )
     }
 }
 
@@ -278,6 +291,10 @@ impl fmt::Display for Error {
                 f.write_str("Authorization header is not \"Bearer\" followed by exactly one token")
             }
             Self::InvalidKeySet(problem) => write!(f, "invalid key set: {problem}"),
+            Self::KeySetUnavailable { cause: Some(cause) } => {
+                write!(f, "no usable key set: {cause}")
+            }
+            Self::KeySetUnavailable { cause: None } => f.write_str("no usable key set"),
         }
     }
 }

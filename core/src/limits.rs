@@ -87,3 +87,8 @@ pub const MAX_LEEWAY_SECS: u64 = 300;
 
 /// Maximum number of audiences a verifier can be configured with: 16.
 pub const MAX_CONFIGURED_AUDIENCES: usize = 16;
+
+/// Maximum size of an OpenID configuration document, in bytes: 64 KiB.
+///
+/// Discovery documents of large providers (Entra ID, Google) are 2 to 5 KiB.
+pub const MAX_DISCOVERY_BYTES: usize = 64 * 1024;

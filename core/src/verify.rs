@@ -275,6 +275,25 @@ impl Verifier {
         self.verify(bearer_token(header_value)?, keys, now)
     }
 
+    /// Runs the checks that need no key: size, segments, base64url, the header, the algorithm
+    /// allow-list and the processing parameters (steps 1 to 6 of [`crate::jws`]).
+    pub fn check_structure(&self, token: &str) -> Result<(), Error> {
+        let parts = jws::split(token, self.max_token_bytes)?;
+        jws::check_header(&parts, &[Algorithm::Rs256]).map(|_| ())
+    }
+
+    /// Checks whether a token would pass every check except the signature, without verifying
+    /// it. Used only to decide whether a key refresh is worth a fetch, never to accept a token.
+    pub(crate) fn precheck_unverified(&self, token: &str, now: UnixTime) -> Result<(), Error> {
+        let parts = jws::split(token, self.max_token_bytes)?;
+        jws::check_header(&parts, &[Algorithm::Rs256])?;
+        let payload = crate::base64url::decode(parts.payload.as_bytes()).ok_or(
+            Error::MalformedToken(crate::error::Malformed::Base64 { segment: "payload" }),
+        )?;
+        let claims = Claims::parse(&payload)?;
+        self.check_claims(&claims, now)
+    }
+
     /// Checks the registered claims against this verifier's policy at time `now`.
     pub fn check_claims(&self, claims: &Claims, now: UnixTime) -> Result<(), Error> {
         let now = now.as_secs();

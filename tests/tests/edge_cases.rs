@@ -110,12 +110,19 @@ fn non_canonical_payload_is_malformed_after_signature() {
     // Pick a payload whose encoding ends in a partial group, where the last character
     // carries unused low bits.
     let mut payload = (0..3)
-        .map(|pad| b64(claims_with(json!({ "pad": "p".repeat(pad) })).to_string().as_bytes()))
+        .map(|pad| {
+            b64(claims_with(json!({ "pad": "p".repeat(pad) }))
+                .to_string()
+                .as_bytes())
+        })
         .find(|encoded| !encoded.len().is_multiple_of(4))
         .expect("one of three lengths leaves a partial group");
     // Check that the unmodified token is valid, so the rejection below is the bit flip.
     let clean_input = format!("{header}.{payload}");
-    let clean = format!("{clean_input}.{}", b64(&key.sign_raw(clean_input.as_bytes())));
+    let clean = format!(
+        "{clean_input}.{}",
+        b64(&key.sign_raw(clean_input.as_bytes()))
+    );
     assert_eq!(verdict(&clean, &set(&[key.jwk()])), "valid");
     let last = payload.pop().expect("payload");
     // Flip the lowest bit of the final sextet; for a 2- or 3-character tail it is padding.
