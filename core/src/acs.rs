@@ -23,9 +23,9 @@ pub const OPENID_CONFIGURATION_URL: &str =
 
 /// Starts a verifier builder with the ACS issuer and `resource_id` as the audience.
 ///
-/// The profile differs from [`VerifierBuilder::new`] only in these defaults; every other
-/// option can still be set. `resource_id` must be a GUID, checked by [`VerifierBuilder::build`]
-/// through [`verifier`] or by the caller.
+/// The profile differs from [`VerifierBuilder::new`] only in these defaults, and every other
+/// option can still be set. Unlike [`verifier`], this does not check that `resource_id` is a
+/// GUID.
 pub fn builder(resource_id: impl Into<String>) -> VerifierBuilder {
     VerifierBuilder::new(ISSUER).audience(resource_id)
 }

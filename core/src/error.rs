@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-/// Why a token, an `Authorization` header or a key set was rejected.
+/// The reason a token, an `Authorization` header or a key set was rejected.
 ///
 /// Each variant carries the values that were compared, never the whole token. [`Error::code`]
 /// returns a stable machine-readable code; the codes are listed in [`Error::CODES`].
@@ -48,7 +48,7 @@ pub enum Error {
     },
     /// The token is not valid yet: `nbf` or `iat` lies after `now + leeway`.
     NotYetValid {
-        /// Which claim was checked: `"nbf"` or `"iat"`.
+        /// The claim that was checked: `"nbf"` or `"iat"`.
         claim: &'static str,
         /// That claim's value, in Unix seconds (fractions rounded up).
         value: u64,
@@ -91,7 +91,7 @@ pub enum Error {
     },
 }
 
-/// What is wrong with a malformed token.
+/// The defect of a malformed token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Malformed {
@@ -99,19 +99,19 @@ pub enum Malformed {
     SegmentCount,
     /// A segment is not canonical unpadded base64url.
     Base64 {
-        /// Which segment: `"header"`, `"payload"` or `"signature"`.
+        /// The segment: `"header"`, `"payload"` or `"signature"`.
         segment: &'static str,
     },
     /// A segment is longer than its limit.
     SegmentTooLarge {
-        /// Which segment: `"header"`, `"payload"` or `"signature"`.
+        /// The segment: `"header"`, `"payload"` or `"signature"`.
         segment: &'static str,
     },
     /// A segment is not valid JSON, or breaks a limit of the JSON reader.
     Json {
-        /// Which segment: `"header"` or `"payload"`.
+        /// The segment: `"header"` or `"payload"`.
         segment: &'static str,
-        /// What the reader found.
+        /// The reader's finding.
         problem: JsonProblem,
     },
     /// A header parameter or claim has the wrong JSON type.
@@ -132,7 +132,7 @@ pub enum Malformed {
     EmptySignature,
 }
 
-/// What the JSON reader rejected.
+/// A defect found by the JSON reader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JsonProblem {
@@ -158,7 +158,7 @@ pub enum JsonProblem {
     NotAnObject,
 }
 
-/// What is wrong with a key set document.
+/// The defect of an invalid key set document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeySetProblem {

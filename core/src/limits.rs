@@ -5,9 +5,9 @@
 
 /// Default maximum length of a compact token, in bytes: 8 KiB.
 ///
-/// ACS tokens are about 1 KiB and Entra ID access tokens rarely exceed 4 KiB; 8 KiB is also the
-/// common default limit for a whole HTTP header line in servers such as nginx and hyper, so a
-/// longer token would not reach the verifier in practice. Configurable with
+/// ACS tokens are about 1 KiB, and Entra ID access tokens usually stay under 4 KiB (an
+/// estimate). nginx also rejects request header lines over 8 KiB by default
+/// (`large_client_header_buffers`). Configurable with
 /// [`crate::VerifierBuilder::max_token_bytes`].
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 
@@ -30,19 +30,20 @@ pub const MAX_SIGNATURE_BYTES: usize = 1366;
 
 /// Maximum length of a `kid` after JSON unescaping, in bytes: 256.
 ///
-/// Key ids seen in practice are at most about 100 bytes (thumbprints, GUIDs, dated names).
+/// Key ids such as thumbprints, GUIDs and dated names are under 100 bytes (an estimate from
+/// common issuers).
 pub const MAX_KID_BYTES: usize = 256;
 
 /// Maximum nesting depth of any JSON document this crate reads: 32.
 ///
-/// JOSE headers, claim sets and key sets are at most three or four levels deep; the reader is
-/// not recursive, so the bound limits work, not stack.
+/// JOSE headers, claim sets and key sets are three or four levels deep. The reader is not
+/// recursive, so this bound limits work rather than stack use.
 pub const MAX_JSON_DEPTH: usize = 32;
 
 /// Maximum size of a JSON Web Key Set document, in bytes: 256 KiB.
 ///
-/// Large public key sets (Entra ID with `x5c` chains) are about 20 KiB; 256 KiB is also the
-/// default body cap of the fetch adapters.
+/// Large public key sets, such as Entra ID's with `x5c` chains, are about 20 KiB (an estimate).
+/// 256 KiB is also the default body cap of the fetch adapters.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 /// Maximum number of entries in the `keys` array of a key set: 64.

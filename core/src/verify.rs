@@ -1,14 +1,5 @@
 //! JWT verification: the JWS checks followed by the registered-claim checks (RFC 7519 §7.2).
-//!
-//! [`Verifier::verify`] runs the JWS steps listed in [`crate::jws`] and then checks, in this
-//! order: `iss` equals the configured issuer byte for byte after JSON unescaping; some `aud`
-//! value equals some configured audience; `exp` is present and `now < exp + leeway`; `nbf`,
-//! when present, is at most `now + leeway`; `iat`, when present, is at most `now + leeway`;
-//! and the token's lifetime is within the maximum age when one is set.
-//!
-//! Not checked: `sub`, `jti` and any private claim. The token does not cover the HTTP request
-//! body, and a captured token can be replayed until it expires; the caller decides whether to
-//! keep a replay cache keyed by `jti` or by the signature.
+//! [`Verifier::verify`] lists the claim checks in their order.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -245,9 +236,18 @@ impl Verifier {
 
     /// Verifies a compact token against `keys` at time `now`.
     ///
-    /// See the module documentation of [`crate::jws`] for the signature steps and of this
-    /// type's module for the claim checks. The caller must still check anything
-    /// application-specific, such as `sub`, and decide about replay.
+    /// Runs the signature steps listed in [`crate::jws`], then checks the claims in this order
+    /// (RFC 7519 §4.1 and §7.2):
+    ///
+    /// 1. `iss` equals the configured issuer byte for byte, after JSON unescaping.
+    /// 2. Some `aud` value (a string or an array of strings) equals some configured audience.
+    /// 3. `exp` is present and `now < exp + leeway`.
+    /// 4. `nbf` and `iat`, when present, are at most `now + leeway`.
+    /// 5. With a maximum age set, `exp - iat` (or `exp - now` without `iat`) is within it.
+    ///
+    /// Not checked: `sub`, `jti` and private claims. The token does not cover the HTTP request
+    /// body, and a captured token can be replayed until it expires, so the caller decides
+    /// about replay.
     pub fn verify(
         &self,
         token: &str,
