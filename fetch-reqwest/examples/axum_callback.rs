@@ -20,8 +20,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
 
@@ -41,7 +40,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Verifies the token, then logs the type of each CloudEvent in the body.
-async fn callback(State(verifier): State<AcsVerifier>, headers: HeaderMap, body: String) -> Response {
+async fn callback(
+    State(verifier): State<AcsVerifier>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let Some(authorization) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
