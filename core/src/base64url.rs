@@ -21,6 +21,16 @@ pub(crate) fn decode(src: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Decodes `src` into `dst` and returns the decoded bytes, or `None` when `src` is not
+/// canonical base64url or does not fit.
+pub(crate) fn decode_into<'d>(src: &[u8], dst: &'d mut [u8]) -> Option<&'d [u8]> {
+    let len = decoded_len(src.len());
+    let dst = dst.get_mut(..len)?;
+    Base64UrlUnpadded::decode(src, dst)
+        .ok()
+        .map(|decoded| &*decoded)
+}
+
 /// Encodes `src` as unpadded base64url.
 pub fn encode(src: &[u8]) -> alloc::string::String {
     Base64UrlUnpadded::encode_string(src)

@@ -1,5 +1,6 @@
 //! The registered claims of a JWT (RFC 7519 §4.1).
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -37,12 +38,25 @@ pub struct Claims {
 
 const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
-impl Claims {
+/// The registered claims borrowed from a decoded payload, read without allocating. String
+/// values stay JSON-escaped; `aud` is a validated string or array of strings.
+#[derive(Default)]
+pub(crate) struct RawClaims<'a> {
+    pub(crate) iss: Option<&'a [u8]>,
+    pub(crate) sub: Option<&'a [u8]>,
+    pub(crate) aud: Option<Value<'a>>,
+    pub(crate) exp: Option<NumericDate>,
+    pub(crate) nbf: Option<NumericDate>,
+    pub(crate) iat: Option<NumericDate>,
+    pub(crate) jti: Option<&'a [u8]>,
+}
+
+impl<'a> RawClaims<'a> {
     /// Parses the registered claims of a decoded payload.
     ///
     /// The payload must be a strict JSON object; a registered claim that appears twice or has
     /// the wrong type is rejected. Unknown claims are ignored.
-    pub fn parse(payload: &[u8]) -> Result<Self, Error> {
+    pub(crate) fn parse(payload: &'a [u8]) -> Result<Self, Error> {
         let malformed = |problem| {
             Error::MalformedToken(Malformed::Json {
                 segment: "payload",
@@ -80,29 +94,98 @@ impl Claims {
         }
         Ok(claims)
     }
+
+    /// Calls `visit` with each raw `aud` value until it returns `true`; returns whether it did.
+    pub(crate) fn any_audience(&self, mut visit: impl FnMut(&[u8]) -> bool) -> bool {
+        let Some(aud) = self.aud else {
+            return false;
+        };
+        if aud.kind == Kind::String {
+            return visit(inner(&aud));
+        }
+        Members::new(aud).any(|element| match element {
+            Ok((_, element)) => visit(inner(&element)),
+            Err(_) => false,
+        })
+    }
+
+    /// Builds the owned [`Claims`].
+    pub(crate) fn to_claims(&self) -> Result<Claims, Error> {
+        let text = |raw: Option<&[u8]>, name: &'static str| -> Result<Option<String>, Error> {
+            raw.map(|raw| {
+                json::unescape(raw)
+                    .map(Cow::into_owned)
+                    .map_err(|_| wrong_type(name))
+            })
+            .transpose()
+        };
+        let aud = match self.aud {
+            None => None,
+            Some(_) => {
+                let mut audiences = Vec::new();
+                let mut failed = false;
+                self.any_audience(|raw| {
+                    match json::unescape(raw) {
+                        Ok(text) => audiences.push(text.into_owned()),
+                        Err(_) => failed = true,
+                    }
+                    false
+                });
+                if failed {
+                    return Err(wrong_type("aud"));
+                }
+                Some(audiences)
+            }
+        };
+        Ok(Claims {
+            iss: text(self.iss, "iss")?,
+            sub: text(self.sub, "sub")?,
+            aud,
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            jti: text(self.jti, "jti")?,
+        })
+    }
+}
+
+impl Claims {
+    /// Parses the registered claims of a decoded payload.
+    ///
+    /// The payload must be a strict JSON object; a registered claim that appears twice or has
+    /// the wrong type is rejected. Unknown claims are ignored.
+    pub fn parse(payload: &[u8]) -> Result<Self, Error> {
+        RawClaims::parse(payload)?.to_claims()
+    }
 }
 
 fn wrong_type(name: &'static str) -> Error {
     Error::MalformedToken(Malformed::WrongType { name })
 }
 
-fn string_claim(value: &Value<'_>, name: &'static str) -> Result<String, Error> {
-    match json::string_value(value) {
-        Some(Ok(text)) => Ok(text.into_owned()),
-        _ => Err(wrong_type(name)),
-    }
+/// Returns the contents of a validated string value, without its quotes.
+fn inner<'a>(value: &Value<'a>) -> &'a [u8] {
+    &value.raw[1..value.raw.len() - 1]
 }
 
-fn audience_claim(value: Value<'_>) -> Result<Vec<String>, Error> {
+fn string_claim<'a>(value: &Value<'a>, name: &'static str) -> Result<&'a [u8], Error> {
+    if value.kind != Kind::String {
+        return Err(wrong_type(name));
+    }
+    Ok(inner(value))
+}
+
+fn audience_claim(value: Value<'_>) -> Result<Value<'_>, Error> {
     match value.kind {
-        Kind::String => Ok(alloc::vec![string_claim(&value, "aud")?]),
+        Kind::String => Ok(value),
         Kind::Array => {
-            let mut audiences = Vec::new();
             for element in Members::new(value) {
                 let (_, element) = element.map_err(|_| wrong_type("aud"))?;
-                audiences.push(string_claim(&element, "aud")?);
+                if element.kind != Kind::String {
+                    return Err(wrong_type("aud"));
+                }
             }
-            Ok(audiences)
+            Ok(value)
         }
         _ => Err(wrong_type("aud")),
     }

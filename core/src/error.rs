@@ -126,6 +126,8 @@ pub enum Malformed {
     },
     /// The header has no `alg`.
     MissingAlgorithm,
+    /// The header has more than [`crate::limits::MAX_HEADER_PARAMETERS`] parameters.
+    TooManyHeaderParameters,
     /// The `kid` is longer than [`crate::limits::MAX_KID_BYTES`].
     KidTooLong,
     /// The signature is empty.
@@ -311,6 +313,11 @@ impl fmt::Display for Malformed {
             Self::WrongType { name } => write!(f, "{name:?} has the wrong JSON type"),
             Self::DuplicateMember { name } => write!(f, "{name:?} appears more than once"),
             Self::MissingAlgorithm => f.write_str("header has no \"alg\""),
+            Self::TooManyHeaderParameters => write!(
+                f,
+                "header has more than {} parameters",
+                crate::limits::MAX_HEADER_PARAMETERS
+            ),
             Self::KidTooLong => write!(
                 f,
                 "kid is longer than {} bytes",

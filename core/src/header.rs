@@ -1,11 +1,11 @@
 //! The JOSE protected header (RFC 7515 §4).
 
+use alloc::borrow::Cow;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use crate::error::{Error, Malformed};
 use crate::json::{self, Kind, Members};
-use crate::limits::MAX_KID_BYTES;
+use crate::limits::{MAX_HEADER_PARAMETERS, MAX_KID_BYTES};
 
 /// A signature algorithm this crate verifies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,9 +36,6 @@ pub struct Header {
     pub kid: Option<String>,
     /// The `typ` parameter after JSON unescaping.
     pub typ: Option<String>,
-    /// The first parameter found that changes processing (`crit`, `b64`, `zip`). It is
-    /// rejected after the `alg` check, so that the verification order stays fixed.
-    pub(crate) processing_parameter: Option<&'static str>,
 }
 
 /// Header parameter names whose presence changes how a token must be processed. A verifier
@@ -46,9 +43,24 @@ pub struct Header {
 /// RFC 7516 §4.1.3).
 const PROCESSING_PARAMETERS: [&str; 3] = ["crit", "b64", "zip"];
 
-impl Header {
-    /// Parses a decoded header segment. Duplicate parameter names are rejected (RFC 7515 §4).
-    pub(crate) fn parse(decoded: &[u8]) -> Result<Self, Error> {
+/// The header parameters this crate acts on, borrowed from the decoded header, read without
+/// allocating.
+pub(crate) struct HeaderView<'a> {
+    /// `alg`, still JSON-escaped.
+    pub(crate) alg: &'a [u8],
+    /// `kid`, still JSON-escaped.
+    pub(crate) kid: Option<&'a [u8]>,
+    /// `typ`, still JSON-escaped.
+    pub(crate) typ: Option<&'a [u8]>,
+    /// The first parameter found that changes processing (`crit`, `b64`, `zip`). It is
+    /// rejected after the `alg` check, so that the verification order stays fixed.
+    pub(crate) processing_parameter: Option<&'static str>,
+}
+
+impl<'a> HeaderView<'a> {
+    /// Parses a decoded header segment. Duplicate parameter names are rejected (RFC 7515 §4),
+    /// and so are headers with more than [`MAX_HEADER_PARAMETERS`] parameters.
+    pub(crate) fn parse(decoded: &'a [u8]) -> Result<Self, Error> {
         let malformed = |problem| {
             Error::MalformedToken(Malformed::Json {
                 segment: "header",
@@ -57,22 +69,28 @@ impl Header {
         };
         json::validate_object(decoded).map_err(malformed)?;
 
-        let mut names: Vec<&[u8]> = Vec::new();
+        let mut names: [&[u8]; MAX_HEADER_PARAMETERS] = [&[]; MAX_HEADER_PARAMETERS];
+        let mut count = 0;
         let mut alg = None;
         let mut kid = None;
         let mut typ = None;
         let mut processing = None;
         for member in Members::of_document(decoded).map_err(malformed)? {
             let (name, value) = member.map_err(malformed)?;
-            names.push(name);
+            let Some(slot) = names.get_mut(count) else {
+                return Err(Error::MalformedToken(Malformed::TooManyHeaderParameters));
+            };
+            *slot = name;
+            count += 1;
             if json::name_is(name, "alg") {
                 alg = Some(string_parameter(&value, "alg")?);
             } else if json::name_is(name, "kid") {
-                let text = string_parameter(&value, "kid")?;
-                if text.len() > MAX_KID_BYTES {
+                let raw = string_parameter(&value, "kid")?;
+                // The escaped form is never shorter than the unescaped text.
+                if raw.len() > MAX_KID_BYTES && unescaped_len(raw) > MAX_KID_BYTES {
                     return Err(Error::MalformedToken(Malformed::KidTooLong));
                 }
-                kid = Some(text);
+                kid = Some(raw);
             } else if json::name_is(name, "typ") {
                 typ = Some(string_parameter(&value, "typ")?);
             } else if processing.is_none() {
@@ -81,7 +99,7 @@ impl Header {
                     .find(|known| json::name_is(name, known));
             }
         }
-        reject_duplicate_names(&mut names)?;
+        reject_duplicate_names(&names[..count])?;
         let alg = alg.ok_or(Error::MalformedToken(Malformed::MissingAlgorithm))?;
         Ok(Self {
             alg,
@@ -90,42 +108,70 @@ impl Header {
             processing_parameter: processing,
         })
     }
+
+    /// Returns the unescaped `kid`; allocates only when it contains escapes.
+    pub(crate) fn kid(&self) -> Result<Option<Cow<'a, str>>, Error> {
+        self.kid.map(unescape_parameter).transpose()
+    }
+
+    /// Builds the owned [`Header`].
+    pub(crate) fn to_header(&self) -> Result<Header, Error> {
+        Ok(Header {
+            alg: unescape_parameter(self.alg)?.into_owned(),
+            kid: self.kid()?.map(Cow::into_owned),
+            typ: self
+                .typ
+                .map(unescape_parameter)
+                .transpose()?
+                .map(Cow::into_owned),
+        })
+    }
 }
 
-fn string_parameter(value: &json::Value<'_>, name: &'static str) -> Result<String, Error> {
+#[cfg(test)]
+impl Header {
+    /// Parses a decoded header segment; see [`HeaderView::parse`].
+    pub(crate) fn parse(decoded: &[u8]) -> Result<Self, Error> {
+        HeaderView::parse(decoded)?.to_header()
+    }
+}
+
+fn unescape_parameter(raw: &[u8]) -> Result<Cow<'_, str>, Error> {
+    json::unescape(raw).map_err(|problem| {
+        Error::MalformedToken(Malformed::Json {
+            segment: "header",
+            problem,
+        })
+    })
+}
+
+fn unescaped_len(raw: &[u8]) -> usize {
+    json::unescape(raw).map_or(usize::MAX, |text| text.len())
+}
+
+/// Returns the contents (without quotes) of a string parameter.
+fn string_parameter<'a>(value: &json::Value<'a>, name: &'static str) -> Result<&'a [u8], Error> {
     if value.kind != Kind::String {
         return Err(Error::MalformedToken(Malformed::WrongType { name }));
     }
-    match json::string_value(value) {
-        Some(Ok(text)) => Ok(text.into_owned()),
-        _ => Err(Error::MalformedToken(Malformed::WrongType { name })),
-    }
+    Ok(&value.raw[1..value.raw.len() - 1])
 }
 
 /// Rejects a header in which two parameter names are equal after unescaping.
-fn reject_duplicate_names(names: &mut [&[u8]]) -> Result<(), Error> {
-    let duplicate = Error::MalformedToken(Malformed::DuplicateMember { name: "header" });
-    if names.iter().any(|name| name.contains(&b'\\')) {
-        // Rare: compare the unescaped forms.
-        let mut unescaped: Vec<String> = Vec::with_capacity(names.len());
-        for name in names.iter() {
-            let text = json::unescape(name).map_err(|problem| {
-                Error::MalformedToken(Malformed::Json {
-                    segment: "header",
-                    problem,
-                })
-            })?;
-            unescaped.push(text.into_owned());
+fn reject_duplicate_names(names: &[&[u8]]) -> Result<(), Error> {
+    for (index, name) in names.iter().enumerate() {
+        for other in &names[index + 1..] {
+            let equal = if name.contains(&b'\\') || other.contains(&b'\\') {
+                matches!(json::unescape(name), Ok(text) if json::string_equals(other, &text))
+            } else {
+                name == other
+            };
+            if equal {
+                return Err(Error::MalformedToken(Malformed::DuplicateMember {
+                    name: "header",
+                }));
+            }
         }
-        unescaped.sort_unstable();
-        if unescaped.windows(2).any(|pair| pair[0] == pair[1]) {
-            return Err(duplicate);
-        }
-        return Ok(());
-    }
-    names.sort_unstable();
-    if names.windows(2).any(|pair| pair[0] == pair[1]) {
-        return Err(duplicate);
     }
     Ok(())
 }
@@ -165,7 +211,7 @@ mod tests {
             (br#"{"alg":"RS256","b64":false}"#, "b64"),
             (br#"{"alg":"RS256","zip":"DEF"}"#, "zip"),
         ] {
-            let header = Header::parse(doc).expect("parses");
+            let header = HeaderView::parse(doc).expect("parses");
             assert_eq!(header.processing_parameter, Some(name), "{doc:?}");
         }
     }

@@ -9,7 +9,6 @@
 
 use alloc::borrow::Cow;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use crate::error::JsonProblem;
 use crate::limits::MAX_JSON_DEPTH;
@@ -136,10 +135,7 @@ impl<'a> Iterator for Members<'a> {
 
 /// Returns `true` when the raw member name equals `expected` after unescaping.
 pub(crate) fn name_is(raw: &[u8], expected: &str) -> bool {
-    if !raw.contains(&b'\\') {
-        return raw == expected.as_bytes();
-    }
-    matches!(unescape(raw), Ok(name) if name == expected)
+    string_equals(raw, expected)
 }
 
 /// Returns the unescaped text of a string value.
@@ -232,46 +228,50 @@ pub(crate) fn numeric_date(raw: &[u8]) -> Option<u64> {
     if raw.first() == Some(&b'-') {
         return None;
     }
-    let mut digits: Vec<u8> = Vec::new();
-    let mut fraction_digits: i64 = 0;
+    // Split the validated number into its integer digits, fraction digits and exponent.
+    let integer_end = raw
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(raw.len());
+    let integer = &raw[..integer_end];
+    let mut rest = &raw[integer_end..];
+    let mut fraction: &[u8] = &[];
+    if let Some(after_point) = rest.strip_prefix(b".") {
+        let end = after_point
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(after_point.len());
+        fraction = &after_point[..end];
+        rest = &after_point[end..];
+    }
     let mut exponent: i64 = 0;
-    let mut i = 0;
-    while i < raw.len() && raw[i].is_ascii_digit() {
-        digits.push(raw[i] - b'0');
-        i += 1;
-    }
-    if raw.get(i) == Some(&b'.') {
-        i += 1;
-        while i < raw.len() && raw[i].is_ascii_digit() {
-            digits.push(raw[i] - b'0');
-            fraction_digits += 1;
-            i += 1;
-        }
-    }
-    if matches!(raw.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        let negative = raw.get(i) == Some(&b'-');
-        if matches!(raw.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        while i < raw.len() && raw[i].is_ascii_digit() {
-            // Saturate far beyond any meaningful exponent; the document length bounds the loop.
-            exponent = (exponent * 10 + i64::from(raw[i] - b'0')).min(1 << 40);
-            i += 1;
+    if let Some(after_e) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
+        let (negative, digits) = match after_e.first() {
+            Some(b'-') => (true, &after_e[1..]),
+            Some(b'+') => (false, &after_e[1..]),
+            _ => (false, after_e),
+        };
+        for &digit in digits {
+            // Saturate far beyond any meaningful exponent.
+            exponent = (exponent * 10 + i64::from(digit - b'0')).min(1 << 40);
         }
         if negative {
             exponent = -exponent;
         }
     }
-    // value = digits × 10^(exponent − fraction_digits)
-    let scale = exponent.saturating_sub(fraction_digits);
-    let integer_len = (digits.len() as i64).saturating_add(scale.min(0));
+
+    // value = digits × 10^scale, where digits are the integer and fraction digits in order.
+    let digit_count = (integer.len() + fraction.len()) as i64;
+    let scale = exponent.saturating_sub(fraction.len() as i64);
+    let integer_len = digit_count.saturating_add(scale.min(0));
     let mut value: u64 = 0;
     let mut has_remainder = false;
-    for (index, &digit) in digits.iter().enumerate() {
+    for (index, &digit) in integer.iter().chain(fraction).enumerate() {
         if (index as i64) < integer_len {
-            value = value.saturating_mul(10).saturating_add(u64::from(digit));
-        } else if digit != 0 {
+            value = value
+                .saturating_mul(10)
+                .saturating_add(u64::from(digit - b'0'));
+        } else if digit != b'0' {
             has_remainder = true;
         }
     }
@@ -284,6 +284,54 @@ pub(crate) fn numeric_date(raw: &[u8]) -> Option<u64> {
         value = value.saturating_add(1);
     }
     Some(value)
+}
+
+/// Returns `true` when the contents of a validated string (without its quotes) equal
+/// `expected` after unescaping. Compares without allocating.
+pub(crate) fn string_equals(raw: &[u8], expected: &str) -> bool {
+    if !raw.contains(&b'\\') {
+        return raw == expected.as_bytes();
+    }
+    let mut expected = expected.chars();
+    let mut i = 0;
+    while i < raw.len() {
+        let ch = if raw[i] == b'\\' {
+            match decode_escape(raw, i) {
+                Ok((ch, used)) => {
+                    i += used;
+                    ch
+                }
+                Err(_) => return false,
+            }
+        } else {
+            // Decode one UTF-8 character; the document was validated as UTF-8.
+            let width = utf8_width(raw[i]);
+            let Some(text) = raw
+                .get(i..i + width)
+                .and_then(|b| core::str::from_utf8(b).ok())
+            else {
+                return false;
+            };
+            i += width;
+            match text.chars().next() {
+                Some(ch) => ch,
+                None => return false,
+            }
+        };
+        if expected.next() != Some(ch) {
+            return false;
+        }
+    }
+    expected.next().is_none()
+}
+
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
 }
 
 /// A cursor over a document. Every method leaves `pos` just past what it consumed.
@@ -481,6 +529,7 @@ impl<'a> Scanner<'a> {
 mod tests {
     use super::*;
     use alloc::string::ToString;
+    use alloc::vec::Vec;
 
     fn nested(depth: usize) -> String {
         let mut doc = String::from("{\"a\":");
@@ -606,6 +655,19 @@ mod tests {
             ]
         );
         assert!(name_is(b"b\\/c", "b/c"));
+    }
+
+    #[test]
+    fn compares_escaped_strings_without_unescaping() {
+        assert!(string_equals(b"abc", "abc"));
+        assert!(string_equals(br"a\/b", "a/b"));
+        assert!(string_equals(br"\u00e9t\u00E9", "été"));
+        assert!(string_equals("été".as_bytes(), "été"));
+        assert!(string_equals(br"\ud83d\ude00!", "\u{1F600}!"));
+        assert!(!string_equals(br"a\/b", "a/bc"));
+        assert!(!string_equals(br"a\/bc", "a/b"));
+        assert!(!string_equals(br"\ud83d", "\u{1F600}"));
+        assert!(!string_equals(b"abc", "abd"));
     }
 
     #[test]

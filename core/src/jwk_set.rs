@@ -115,13 +115,13 @@ impl JwkSet {
                     return Err(unknown());
                 }
                 Ok(SelectedKeys {
-                    keys: &self.keys,
+                    keys: self.keys.iter().enumerate(),
                     kid: Some(kid),
                     remaining: MAX_KEYS_PER_KID,
                 })
             }
             None if self.keys.len() == 1 => Ok(SelectedKeys {
-                keys: &self.keys,
+                keys: self.keys.iter().enumerate(),
                 kid: None,
                 remaining: 1,
             }),
@@ -130,25 +130,25 @@ impl JwkSet {
     }
 }
 
-/// The keys chosen for one token, in document order.
+/// The keys chosen for one token with their indexes in [`JwkSet::keys`], in document order.
 pub(crate) struct SelectedKeys<'a> {
-    keys: &'a [PreparedKey],
+    keys: core::iter::Enumerate<core::slice::Iter<'a, PreparedKey>>,
     kid: Option<&'a str>,
     remaining: usize,
 }
 
 impl<'a> Iterator for SelectedKeys<'a> {
-    type Item = &'a PreparedKey;
+    type Item = (usize, &'a PreparedKey);
 
     fn next(&mut self) -> Option<Self::Item> {
-        while self.remaining > 0 {
-            let (first, rest) = self.keys.split_first()?;
-            self.keys = rest;
-            if self.kid.is_none() || first.kid() == self.kid {
-                self.remaining -= 1;
-                return Some(first);
-            }
+        if self.remaining == 0 {
+            return None;
         }
-        None
+        let kid = self.kid;
+        let found = self
+            .keys
+            .find(|(_, key)| kid.is_none() || key.kid() == kid)?;
+        self.remaining -= 1;
+        Some(found)
     }
 }

@@ -19,7 +19,8 @@ use alloc::vec::Vec;
 
 use crate::base64url;
 use crate::error::{Error, Malformed};
-use crate::header::{Algorithm, Header};
+use crate::header::{Algorithm, Header, HeaderView};
+use crate::json;
 use crate::jwk_set::JwkSet;
 use crate::limits::{DEFAULT_MAX_TOKEN_BYTES, MAX_HEADER_BYTES, MAX_SIGNATURE_BYTES};
 
@@ -49,17 +50,67 @@ pub fn verify_compact_with(
     algorithms: &[Algorithm],
     max_token_bytes: usize,
 ) -> Result<VerifiedJws, Error> {
-    let parts = split(token, max_token_bytes)?;
-    let (header, signature) = check_header(&parts, algorithms)?;
-    let key_id = verify_signature(&parts, &header, &signature, keys)?;
-    let payload = base64url::decode(parts.payload.as_bytes()).ok_or(Error::MalformedToken(
-        Malformed::Base64 { segment: "payload" },
-    ))?;
+    let mut buffers = Buffers::new();
+    let verified = verify_signature_stage(token, keys, algorithms, max_token_bytes, &mut buffers)?;
+    let payload = decode_payload(&verified.parts)?;
     Ok(VerifiedJws {
-        header,
+        header: verified.header.to_header()?,
         payload,
-        key_id,
+        key_id: keys.keys()[verified.key_index].kid().map(String::from),
     })
+}
+
+/// Stack space for the decoded header and signature, so that verification allocates only
+/// for the payload.
+pub(crate) struct Buffers {
+    header: [u8; MAX_DECODED_HEADER_BYTES],
+    signature: [u8; MAX_DECODED_SIGNATURE_BYTES],
+}
+
+const MAX_DECODED_HEADER_BYTES: usize = MAX_HEADER_BYTES / 4 * 3;
+const MAX_DECODED_SIGNATURE_BYTES: usize = MAX_SIGNATURE_BYTES / 4 * 3 + 2;
+
+impl Buffers {
+    pub(crate) fn new() -> Self {
+        Self {
+            header: [0; MAX_DECODED_HEADER_BYTES],
+            signature: [0; MAX_DECODED_SIGNATURE_BYTES],
+        }
+    }
+}
+
+/// The outcome of steps 1 to 8: the header, borrowed from the buffers, and the index of the
+/// verifying key in [`JwkSet::keys`].
+pub(crate) struct SignatureVerified<'t, 'b> {
+    pub(crate) parts: Parts<'t>,
+    pub(crate) header: HeaderView<'b>,
+    pub(crate) key_index: usize,
+}
+
+/// Steps 1 to 8.
+pub(crate) fn verify_signature_stage<'t, 'b>(
+    token: &'t str,
+    keys: &JwkSet,
+    algorithms: &[Algorithm],
+    max_token_bytes: usize,
+    buffers: &'b mut Buffers,
+) -> Result<SignatureVerified<'t, 'b>, Error> {
+    let parts = split(token, max_token_bytes)?;
+    let (header, signature) = check_header(&parts, algorithms, buffers)?;
+    let kid = header.kid()?;
+    let key_index = verify_signature(&parts, kid.as_deref(), signature, keys)?;
+    Ok(SignatureVerified {
+        parts,
+        header,
+        key_index,
+    })
+}
+
+/// Step 9: decodes the payload.
+pub(crate) fn decode_payload(parts: &Parts<'_>) -> Result<Vec<u8>, Error> {
+    base64url::decode(parts.payload.as_bytes()).ok_or(Error::MalformedToken(Malformed::Base64 {
+        segment: "payload",
+    }))
 }
 
 /// The three segments of a compact token, still encoded.
@@ -108,22 +159,27 @@ pub(crate) fn split(token: &str, max_token_bytes: usize) -> Result<Parts<'_>, Er
 }
 
 /// Steps 3 to 6: decoding, header parsing, the algorithm allow-list and processing parameters.
-pub(crate) fn check_header(
+/// Returns the header and the decoded signature, both borrowed from `buffers`.
+pub(crate) fn check_header<'b>(
     parts: &Parts<'_>,
     algorithms: &[Algorithm],
-) -> Result<(Header, Vec<u8>), Error> {
-    let header_bytes = base64url::decode(parts.header.as_bytes()).ok_or(Error::MalformedToken(
-        Malformed::Base64 { segment: "header" },
-    ))?;
-    let signature = base64url::decode(parts.signature.as_bytes()).ok_or(Error::MalformedToken(
-        Malformed::Base64 {
+    buffers: &'b mut Buffers,
+) -> Result<(HeaderView<'b>, &'b [u8]), Error> {
+    let header_bytes = base64url::decode_into(parts.header.as_bytes(), &mut buffers.header).ok_or(
+        Error::MalformedToken(Malformed::Base64 { segment: "header" }),
+    )?;
+    let signature = base64url::decode_into(parts.signature.as_bytes(), &mut buffers.signature)
+        .ok_or(Error::MalformedToken(Malformed::Base64 {
             segment: "signature",
-        },
-    ))?;
-    let header = Header::parse(&header_bytes)?;
-    if !algorithms.iter().any(|alg| alg.name() == header.alg) {
+        }))?;
+    let header = HeaderView::parse(header_bytes)?;
+    if !algorithms
+        .iter()
+        .any(|alg| json::string_equals(header.alg, alg.name()))
+    {
+        let alg = String::from_utf8_lossy(header.alg);
         return Err(Error::UnsupportedAlgorithm {
-            alg: crate::error::truncated(&header.alg, 64),
+            alg: crate::error::truncated(&alg, 64),
         });
     }
     if let Some(parameter) = header.processing_parameter {
@@ -135,19 +191,20 @@ pub(crate) fn check_header(
     Ok((header, signature))
 }
 
-/// Steps 7 and 8: key selection and the signature check. Returns the verifying key's `kid`.
+/// Steps 7 and 8: key selection and the signature check. Returns the index of the verifying
+/// key in [`JwkSet::keys`].
 pub(crate) fn verify_signature(
     parts: &Parts<'_>,
-    header: &Header,
+    kid: Option<&str>,
     signature: &[u8],
     keys: &JwkSet,
-) -> Result<Option<String>, Error> {
-    for key in keys.select(header.kid.as_deref())? {
+) -> Result<usize, Error> {
+    for (index, key) in keys.select(kid)? {
         if key
             .verify_rs256(parts.signing_input.as_bytes(), signature)
             .is_ok()
         {
-            return Ok(key.kid().map(String::from));
+            return Ok(index);
         }
     }
     Err(Error::InvalidSignature)

@@ -23,6 +23,12 @@ pub const MAX_TOKEN_BYTES_LIMIT: usize = 64 * 1024;
 /// `x5c` certificate that some issuers embed (and which this crate ignores).
 pub const MAX_HEADER_BYTES: usize = 4 * 1024;
 
+/// Maximum number of parameters in a protected header: 32.
+///
+/// RS256 headers have three to six parameters (`alg`, `kid`, `typ`, `x5t`, `cty`). The bound
+/// keeps the duplicate-name check, which compares every pair, at most 496 comparisons.
+pub const MAX_HEADER_PARAMETERS: usize = 32;
+
 /// Maximum length of an encoded signature, in bytes: 1366.
 ///
 /// An 8192-bit RSA signature is 1024 bytes, which is 1366 characters of unpadded base64url.

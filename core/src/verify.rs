@@ -7,9 +7,10 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::authorization::bearer_token;
-use crate::claims::Claims;
+use crate::claims::{Claims, RawClaims};
 use crate::error::{Error, truncated};
 use crate::header::{Algorithm, Header};
+use crate::json;
 use crate::jwk_set::JwkSet;
 use crate::jws;
 use crate::limits::{
@@ -254,14 +255,23 @@ impl Verifier {
         keys: &JwkSet,
         now: UnixTime,
     ) -> Result<VerifiedToken, Error> {
-        let jws = jws::verify_compact_with(token, keys, &[Algorithm::Rs256], self.max_token_bytes)?;
-        let claims = Claims::parse(&jws.payload)?;
+        let mut buffers = jws::Buffers::new();
+        let verified = jws::verify_signature_stage(
+            token,
+            keys,
+            &[Algorithm::Rs256],
+            self.max_token_bytes,
+            &mut buffers,
+        )?;
+        let payload = jws::decode_payload(&verified.parts)?;
+        let claims = RawClaims::parse(&payload)?;
         self.check_claims(&claims, now)?;
+        let claims = claims.to_claims()?;
         Ok(VerifiedToken {
-            header: jws.header,
+            header: verified.header.to_header()?,
             claims,
-            payload: jws.payload,
-            key_id: jws.key_id,
+            payload,
+            key_id: keys.keys()[verified.key_index].kid().map(String::from),
         })
     }
 
@@ -279,48 +289,49 @@ impl Verifier {
     /// allow-list and the processing parameters (steps 1 to 6 of [`crate::jws`]).
     pub fn check_structure(&self, token: &str) -> Result<(), Error> {
         let parts = jws::split(token, self.max_token_bytes)?;
-        jws::check_header(&parts, &[Algorithm::Rs256]).map(|_| ())
+        let mut buffers = jws::Buffers::new();
+        jws::check_header(&parts, &[Algorithm::Rs256], &mut buffers).map(|_| ())
     }
 
     /// Checks whether a token would pass every check except the signature, without verifying
     /// it. Used only to decide whether a key refresh is worth a fetch, never to accept a token.
     pub(crate) fn precheck_unverified(&self, token: &str, now: UnixTime) -> Result<(), Error> {
         let parts = jws::split(token, self.max_token_bytes)?;
-        jws::check_header(&parts, &[Algorithm::Rs256])?;
-        let payload = crate::base64url::decode(parts.payload.as_bytes()).ok_or(
-            Error::MalformedToken(crate::error::Malformed::Base64 { segment: "payload" }),
-        )?;
-        let claims = Claims::parse(&payload)?;
+        let mut buffers = jws::Buffers::new();
+        jws::check_header(&parts, &[Algorithm::Rs256], &mut buffers)?;
+        let payload = jws::decode_payload(&parts)?;
+        let claims = RawClaims::parse(&payload)?;
         self.check_claims(&claims, now)
     }
 
-    /// Checks the registered claims against this verifier's policy at time `now`.
-    pub fn check_claims(&self, claims: &Claims, now: UnixTime) -> Result<(), Error> {
+    /// Checks the registered claims against this verifier's policy at time `now`, comparing
+    /// the escaped JSON strings without allocating.
+    fn check_claims(&self, claims: &RawClaims<'_>, now: UnixTime) -> Result<(), Error> {
         let now = now.as_secs();
         let leeway = self.leeway_secs;
 
-        let iss = claims
-            .iss
-            .as_deref()
-            .ok_or(Error::MissingClaim { claim: "iss" })?;
-        if iss != self.issuer {
+        let iss = claims.iss.ok_or(Error::MissingClaim { claim: "iss" })?;
+        if !json::string_equals(iss, &self.issuer) {
             return Err(Error::InvalidIssuer {
-                found: truncated(iss, 256),
+                found: truncated(&json::unescape(iss).unwrap_or_default(), 256),
             });
         }
 
-        let aud = claims
-            .aud
-            .as_deref()
-            .ok_or(Error::MissingClaim { claim: "aud" })?;
-        if !aud.iter().any(|value| self.audiences.contains(value)) {
-            return Err(Error::InvalidAudience {
-                found: aud
-                    .iter()
-                    .take(8)
-                    .map(|value| truncated(value, 256))
-                    .collect(),
+        if claims.aud.is_none() {
+            return Err(Error::MissingClaim { claim: "aud" });
+        }
+        let matches = claims.any_audience(|raw| {
+            self.audiences
+                .iter()
+                .any(|audience| json::string_equals(raw, audience))
+        });
+        if !matches {
+            let mut found = Vec::new();
+            claims.any_audience(|raw| {
+                found.push(truncated(&json::unescape(raw).unwrap_or_default(), 256));
+                found.len() == 8
             });
+            return Err(Error::InvalidAudience { found });
         }
 
         let exp = claims.exp.ok_or(Error::MissingClaim { claim: "exp" })?.0;
