@@ -4,8 +4,9 @@ use acs_jwt::{JwkSet, KeyRejection};
 use serde::Serialize;
 
 use crate::args::KeysArgs;
-use crate::key_source;
+use crate::key_source::{self, Resolved};
 use crate::output::{self, Failure};
+use crate::remote;
 
 /// One entry of the key set's `keys` array, as printed.
 #[derive(Serialize)]
@@ -23,8 +24,14 @@ struct KeyEntry<'a> {
 }
 
 /// Runs `keys`: a table, or with `json` an array of entries in document order.
+///
+/// A key set URL is fetched once, without the verifier's cache, and a fetched set without
+/// usable keys is still listed.
 pub(crate) fn run(args: &KeysArgs, json: bool) -> Result<(), Failure> {
-    let keys = key_source::load(&args.key_source)?;
+    let keys = match key_source::resolve(&args.key_source, &args.fetch, args.issuer())? {
+        Resolved::File(keys) => keys,
+        Resolved::Remote(source) => remote::fetch_key_set(&source, args.issuer())?,
+    };
     let entries = entries(&keys.set);
 
     if json {

@@ -1,14 +1,18 @@
-//! `acs-jwt`: verify, inspect and list keys for RS256 JWTs from the shell.
+//! `acs-jwt`: verify, inspect and list keys for RS256 JWTs from the shell, and run a demo
+//! against a local issuer.
 //!
-//! Exit status: 0 when the command succeeds (the token is accepted or decodes), 1 when the
-//! token is rejected or malformed, 2 for a usage or configuration error.
+//! Exit status: 0 when the command succeeds (the token is accepted or decodes), and 2 for a
+//! usage or configuration error. Exit status 1 means that the token is rejected or malformed,
+//! that no key set could be fetched, or that a demo case got another verdict than expected.
 
 mod args;
+mod demo;
 mod input;
 mod inspect;
 mod key_source;
 mod keys;
 mod output;
+mod remote;
 mod segments;
 mod verify;
 
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args, cli.json),
         Command::Inspect(args) => inspect::run(args, cli.json),
         Command::Keys(args) => keys::run(args, cli.json),
+        Command::Demo => demo::run(cli.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-/// Exit status of a token that was rejected or could not be decoded.
+/// Exit status of a token that was rejected or could not be decoded, of a key set that could
+/// not be fetched, and of a demo case that did not get its expected verdict.
 const EXIT_REJECTED: u8 = 1;
 
 /// Exit status of a usage or configuration error.
@@ -16,10 +17,15 @@ const EXIT_ERROR: u8 = 2;
 pub(crate) enum FailureKind {
     /// The token was rejected or is malformed: exit status 1.
     Rejected,
+    /// No key set could be fetched, so no token can be checked: exit status 1.
+    Unavailable,
     /// The command line cannot be used as given: exit status 2.
     Usage,
     /// A file or setting is unreadable or invalid: exit status 2.
     Config,
+    /// Some `demo` cases got another verdict than expected: exit status 1. The demo has
+    /// printed its own report, so with `--json` no failure object follows it.
+    DemoMismatch,
 }
 
 /// A failed command: a stable code, a message and optional hints for the human report.
@@ -45,6 +51,13 @@ impl Failure {
         Self::new(FailureKind::Rejected, error.code(), error.to_string())
     }
 
+    /// Creates the failure for a key set that could not be fetched, with the code
+    /// `key_set_unavailable`. The message adds detail to the core's, such as the underlying
+    /// causes of a failed connection.
+    pub(crate) fn unavailable(message: String) -> Self {
+        Self::new(FailureKind::Unavailable, "key_set_unavailable", message)
+    }
+
     /// Creates the failure for a token that `inspect` cannot decode, for problems that have no
     /// core error variant.
     pub(crate) fn malformed(message: String) -> Self {
@@ -57,6 +70,10 @@ impl Failure {
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Self::new(FailureKind::Config, "config_error", message.into())
+    }
+
+    pub(crate) fn demo_mismatch(message: String) -> Self {
+        Self::new(FailureKind::DemoMismatch, "demo_mismatch", message)
     }
 
     fn new(kind: FailureKind, code: &'static str, message: String) -> Self {
@@ -74,16 +91,27 @@ impl Failure {
         self
     }
 
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self.kind {
-            FailureKind::Rejected => ExitCode::from(EXIT_REJECTED),
+            FailureKind::Rejected | FailureKind::Unavailable | FailureKind::DemoMismatch => {
+                ExitCode::from(EXIT_REJECTED)
+            }
             FailureKind::Usage | FailureKind::Config => ExitCode::from(EXIT_ERROR),
         }
     }
 
     /// Prints the failure: as JSON on standard output with `json`, and as text on standard
-    /// error unless it is a rejection reported as JSON.
+    /// error unless it is a rejection or an unavailable key set reported as JSON. A demo
+    /// mismatch prints nothing with `json`, because the demo's report carries the result.
     pub(crate) fn report(&self, json: bool) {
+        if json && self.kind == FailureKind::DemoMismatch {
+            return;
+        }
         if json {
             print_json(&FailureJson {
                 valid: false,
@@ -91,13 +119,16 @@ impl Failure {
                 message: &self.message,
             });
         }
-        if json && self.kind == FailureKind::Rejected {
+        if json && matches!(self.kind, FailureKind::Rejected | FailureKind::Unavailable) {
             return;
         }
 
         let mut text = match self.kind {
             FailureKind::Rejected => format!("invalid token ({}): {}\n", self.code, self.message),
-            FailureKind::Usage | FailureKind::Config => format!("error: {}\n", self.message),
+            FailureKind::Unavailable => format!("error ({}): {}\n", self.code, self.message),
+            FailureKind::Usage | FailureKind::Config | FailureKind::DemoMismatch => {
+                format!("error: {}\n", self.message)
+            }
         };
         for hint in &self.hints {
             text.push_str("hint: ");

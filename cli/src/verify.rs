@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::args::VerifyArgs;
 use crate::input;
-use crate::key_source::{self, LoadedKeys};
+use crate::key_source::{self, LoadedKeys, RemoteSource, Resolved};
 use crate::output::{self, Failure};
+use crate::remote;
 use crate::segments::{self, PayloadJson};
 
 /// The JSON object printed for an accepted token.
@@ -24,7 +25,8 @@ struct AcceptedJson<'a> {
 }
 
 /// Runs `verify`. Configuration errors are reported before the token is read, so a wrong
-/// option never leaves the command waiting on standard input.
+/// option never leaves the command waiting on standard input. A key set URL is fetched only
+/// after the token was read.
 pub(crate) fn run(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
     if args.signature_only {
         return run_signature_only(args, json);
@@ -32,19 +34,30 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
 
     let verifier = build_verifier(args)?;
     let now = args.now.map_or_else(UnixTime::now, UnixTime::from_secs);
-    let keys = key_source::load(&args.key_source)?;
+    let source = key_source::resolve(&args.key_source, &args.fetch, verifier.issuer())?;
     let input = read_input(args)?;
     let token = extract_token(args, &input)?;
 
+    let (result, fetched_keys, remote) = match &source {
+        Resolved::File(keys) => (verifier.verify(token, &keys.set, now), None, None),
+        Resolved::Remote(remote) => {
+            let verification = remote::verify(remote, &verifier, token, now)?;
+            (verification.result, verification.keys, Some(remote))
+        }
+    };
+    let keys = match &source {
+        Resolved::File(keys) => Some(keys),
+        Resolved::Remote(_) => fetched_keys.as_ref(),
+    };
+
     let explainer = Explainer {
         args,
-        keys: &keys,
+        keys,
+        remote,
         verifier: Some(&verifier),
         now: Some(now),
     };
-    let verified = verifier
-        .verify(token, &keys.set, now)
-        .map_err(|error| explainer.explain(&error))?;
+    let verified = result.map_err(|error| explainer.explain(&error))?;
 
     if json {
         output::print_json(&AcceptedJson {
@@ -59,7 +72,7 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
     let claims = &verified.claims;
     let mut text = format!(
         "valid: signed by {}\n",
-        describe_key(verified.key_id.as_deref(), &keys.set)
+        describe_key(verified.key_id.as_deref(), keys)
     );
     if let Some(iss) = &claims.iss {
         text.push_str(&format!("iss: {iss:?}\n"));
@@ -79,14 +92,35 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
 }
 
 /// Runs `verify --signature-only`: the JWS checks of [`jws::verify_compact`] and no claims.
+///
+/// A key set URL is fetched once, without the verifier's cache, because no claim can be
+/// checked here to decide whether a refresh is worth a fetch.
 fn run_signature_only(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
-    let keys = key_source::load(&args.key_source)?;
+    let source = &args.key_source;
+    if args.issuer.is_some() && (source.jwks.is_some() || source.jwks_url.is_some()) {
+        return Err(Failure::usage(
+            "--issuer with --signature-only sets only the expected issuer of an OpenID \
+             configuration document, and --jwks or --jwks-url loads none",
+        )
+        .with_hint("drop --issuer, or find the key set with --openid-config URL"));
+    }
+    let source = key_source::resolve(source, &args.fetch, args.issuer())?;
     let input = read_input(args)?;
     let token = extract_token(args, &input)?;
 
+    let fetched_keys;
+    let (keys, remote) = match &source {
+        Resolved::File(keys) => (keys, None),
+        Resolved::Remote(remote) => {
+            fetched_keys = remote::fetch_key_set(remote, args.issuer())?;
+            (&fetched_keys, Some(remote))
+        }
+    };
+
     let explainer = Explainer {
         args,
-        keys: &keys,
+        keys: Some(keys),
+        remote,
         verifier: None,
         now: None,
     };
@@ -106,7 +140,7 @@ fn run_signature_only(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
     let mut text = format!(
         "valid signature: signed by {}\n\
          no claim was checked (--signature-only): issuer, audience and expiry are unverified\n",
-        describe_key(verified.key_id.as_deref(), &keys.set)
+        describe_key(verified.key_id.as_deref(), Some(keys))
     );
     text.push_str(&segments::describe_payload(
         &verified.payload,
@@ -117,8 +151,7 @@ fn run_signature_only(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
 }
 
 fn build_verifier(args: &VerifyArgs) -> Result<Verifier, Failure> {
-    let mut builder =
-        VerifierBuilder::new(args.issuer.as_str()).leeway(Duration::from_secs(args.leeway));
+    let mut builder = VerifierBuilder::new(args.issuer()).leeway(Duration::from_secs(args.leeway));
     for audience in &args.audience {
         builder = builder.audience(audience.as_str());
     }
@@ -175,7 +208,10 @@ fn extract_token<'a>(args: &VerifyArgs, input: &'a str) -> Result<&'a str, Failu
 /// Turns a rejection into a failure with hints that point at the likely fix.
 struct Explainer<'a> {
     args: &'a VerifyArgs,
-    keys: &'a LoadedKeys,
+    /// The key set the token was checked against, or `None` when none could be fetched.
+    keys: Option<&'a LoadedKeys>,
+    /// The key set URL, or `None` for a key set file.
+    remote: Option<&'a RemoteSource>,
     /// `None` with `--signature-only`, where no claim is checked.
     verifier: Option<&'a Verifier>,
     /// The verification time, or `None` with `--signature-only`.
@@ -183,10 +219,21 @@ struct Explainer<'a> {
 }
 
 impl Explainer<'_> {
+    /// Returns the expected issuer, which is also the expected issuer of an OpenID
+    /// configuration document.
+    fn issuer(&self) -> &str {
+        self.verifier
+            .map_or_else(|| self.args.issuer(), |verifier| verifier.issuer())
+    }
+
     fn explain(&self, error: &Error) -> Failure {
         let failure = Failure::rejected(error);
         match error {
             Error::UnknownKey { kid } => self.explain_unknown_key(failure, kid.as_deref()),
+            Error::KeySetUnavailable { cause } => match self.remote {
+                Some(remote) => remote::unavailable(cause.as_ref(), None, remote, self.issuer()),
+                None => failure,
+            },
             Error::InvalidIssuer { .. } => match self.verifier {
                 Some(verifier) if verifier.issuer() == acs::ISSUER => failure.with_hint(format!(
                     "expected the ACS issuer {:?}; pass --issuer ISS for tokens of another issuer",
@@ -218,22 +265,27 @@ impl Explainer<'_> {
     /// Adds hints that list the usable kids and explain why the token's kid was skipped, if the
     /// key set lists it.
     fn explain_unknown_key(&self, mut failure: Failure, kid: Option<&str>) -> Failure {
-        let set = &self.keys.set;
+        let Some(keys) = self.keys else {
+            return failure;
+        };
+        let set = &keys.set;
         if let Some(kid) = kid {
             for skipped in set.skipped() {
                 if skipped.kid.as_deref() == Some(kid) {
                     failure = failure.with_hint(format!(
                         "{} lists kid {kid:?} at index {} but skips it: {}",
-                        self.keys.origin, skipped.index, skipped.reason
+                        keys.origin, skipped.index, skipped.reason
                     ));
                 }
             }
         }
 
         if set.keys().is_empty() {
+            let command = format!("acs-jwt keys {}", keys.options);
             return failure.with_hint(format!(
-                "{} contains no usable keys; run `acs-jwt keys {}` to see why each entry was skipped",
-                self.keys.origin, self.keys.options
+                "{} contains no usable keys; run `{}` to see why each entry was skipped",
+                keys.origin,
+                command.trim_end()
             ));
         }
         let kids: Vec<String> = set
@@ -246,7 +298,7 @@ impl Explainer<'_> {
             .collect();
         failure.with_hint(format!(
             "usable kids in {}: {}",
-            self.keys.origin,
+            keys.origin,
             kids.join(", ")
         ))
     }
@@ -267,12 +319,16 @@ fn header_json(token: &str, header: &Header) -> Map<String, Value> {
     })
 }
 
-/// Names the verifying key, with its size when only one usable key has that `kid`.
-fn describe_key(key_id: Option<&str>, set: &JwkSet) -> String {
+/// Names the verifying key, with its size when only one usable key of `keys` has that `kid`.
+fn describe_key(key_id: Option<&str>, keys: Option<&LoadedKeys>) -> String {
     let name = match key_id {
         Some(kid) => format!("key {kid:?}"),
         None => String::from("the key set's only usable key, which has no kid"),
     };
+    let Some(keys) = keys else {
+        return name;
+    };
+    let set: &JwkSet = &keys.set;
     let mut matching = set.keys().iter().filter(|key| key.kid() == key_id);
     match (matching.next(), matching.next()) {
         (Some(key), None) => format!("{name} ({}-bit RSA)", key.modulus_bits()),

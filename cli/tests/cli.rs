@@ -384,13 +384,24 @@ fn missing_audience_is_usage_error() {
     );
 }
 
+/// Without a key source option, the source is the ACS OpenID configuration document, which
+/// only fits the ACS issuer. The ACS default itself needs the internet and is not tested.
 #[test]
-fn missing_jwks_is_usage_error() {
+fn other_issuer_without_source_is_usage_error() {
     let token = case_token("acs_key_a_valid");
-    let output = run(&["verify", "--audience", AUDIENCE, &token]);
+    let output = run(&[
+        "verify",
+        "--issuer",
+        "https://issuer.example",
+        "--audience",
+        AUDIENCE,
+        &token,
+    ]);
 
     assert_eq!(exit_code(&output), 2);
-    assert!(stderr(&output).contains("--jwks"), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("no key source given"), "{text}");
+    assert!(text.contains("--jwks FILE, --jwks-url URL"), "{text}");
 }
 
 #[test]
@@ -623,9 +634,24 @@ fn keys_json_array() {
 }
 
 #[test]
-fn keys_without_source_is_usage_error() {
-    let output = run(&["keys", "--json"]);
+fn keys_other_issuer_without_source_is_usage_error() {
+    let output = run(&["keys", "--issuer", "https://issuer.example", "--json"]);
 
     assert_eq!(exit_code(&output), 2);
     assert_eq!(json_stdout(&output)["code"], "usage_error");
+}
+
+#[test]
+fn keys_issuer_conflicts_with_jwks() {
+    let jwks = data_arg("jwks/acs.json");
+    let output = run(&[
+        "keys",
+        "--jwks",
+        &jwks,
+        "--issuer",
+        "https://issuer.example",
+    ]);
+
+    assert_eq!(exit_code(&output), 2);
+    assert!(stderr(&output).contains("--issuer"), "{}", stderr(&output));
 }
