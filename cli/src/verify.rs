@@ -58,22 +58,20 @@ pub(crate) fn run(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
         now: Some(now),
     };
     let verified = result.map_err(|error| explainer.explain(&error))?;
+    let kid = verified.kid();
 
     if json {
         output::print_json(&AcceptedJson {
             valid: true,
-            kid: verified.key_id.as_deref(),
-            header: header_json(token, &verified.header),
-            payload: PayloadJson::new(&verified.payload),
+            kid: kid.as_deref(),
+            header: header_json(token, &verified.header()),
+            payload: PayloadJson::new(verified.payload()),
         });
         return Ok(());
     }
 
-    let claims = &verified.claims;
-    let mut text = format!(
-        "valid: signed by {}\n",
-        describe_key(verified.key_id.as_deref(), keys)
-    );
+    let claims = verified.claims();
+    let mut text = format!("valid: signed by {}\n", describe_key(kid.as_deref(), keys));
     if let Some(iss) = &claims.iss {
         text.push_str(&format!("iss: {iss:?}\n"));
     }
@@ -126,13 +124,14 @@ fn run_signature_only(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
     };
     let verified =
         jws::verify_compact(token, &keys.set).map_err(|error| explainer.explain(&error))?;
+    let kid = verified.kid();
 
     if json {
         output::print_json(&AcceptedJson {
             valid: true,
-            kid: verified.key_id.as_deref(),
-            header: header_json(token, &verified.header),
-            payload: PayloadJson::new(&verified.payload),
+            kid: kid.as_deref(),
+            header: header_json(token, &verified.header()),
+            payload: PayloadJson::new(verified.payload()),
         });
         return Ok(());
     }
@@ -140,10 +139,10 @@ fn run_signature_only(args: &VerifyArgs, json: bool) -> Result<(), Failure> {
     let mut text = format!(
         "valid signature: signed by {}\n\
          no claim was checked (--signature-only): issuer, audience and expiry are unverified\n",
-        describe_key(verified.key_id.as_deref(), Some(keys))
+        describe_key(kid.as_deref(), Some(keys))
     );
     text.push_str(&segments::describe_payload(
-        &verified.payload,
+        verified.payload(),
         "claims (not checked)",
     ));
     output::write_stdout(&text);

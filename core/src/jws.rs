@@ -25,14 +25,67 @@ use crate::jwk_set::JwkSet;
 use crate::limits::{DEFAULT_MAX_TOKEN_BYTES, MAX_HEADER_BYTES, MAX_SIGNATURE_BYTES};
 
 /// A compact JWS whose signature verified.
+///
+/// It keeps the decoded header and payload, the only two allocations of a verification, and
+/// reads header parameters from them on request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedJws {
-    /// The protected header.
-    pub header: Header,
-    /// The decoded payload bytes; they may be any bytes, JSON or not.
-    pub payload: Vec<u8>,
-    /// The `kid` of the key that verified the signature, if that key has one.
-    pub key_id: Option<String>,
+    header: Vec<u8>,
+    payload: Vec<u8>,
+    key_index: usize,
+}
+
+impl VerifiedJws {
+    pub(crate) fn new(header: Vec<u8>, payload: Vec<u8>, key_index: usize) -> Self {
+        Self {
+            header,
+            payload,
+            key_index,
+        }
+    }
+
+    /// Parses the protected header's `alg`, `kid` and `typ`.
+    pub fn header(&self) -> Header {
+        parse_verified_header(&self.header)
+    }
+
+    /// The decoded protected header: a JSON object, validated by the strict reader.
+    pub fn header_json(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// The token's `kid` after JSON unescaping, if it has one.
+    pub fn kid(&self) -> Option<String> {
+        self.header().kid
+    }
+
+    /// The decoded payload; it may be any bytes, JSON or not.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Returns the decoded payload, consuming the result.
+    pub fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+
+    /// The position in [`JwkSet::keys`] of the key that verified the signature.
+    pub fn key_index(&self) -> usize {
+        self.key_index
+    }
+}
+
+/// Parses a header that already passed [`HeaderView::parse`] during verification.
+pub(crate) fn parse_verified_header(json: &[u8]) -> Header {
+    // The bytes were validated when the token was verified, so parsing cannot fail; an empty
+    // header is returned rather than a panic if that ever changes.
+    HeaderView::parse(json)
+        .and_then(|view| view.to_header())
+        .unwrap_or(Header {
+            alg: String::new(),
+            kid: None,
+            typ: None,
+        })
 }
 
 /// Verifies the signature of a compact JWS and returns its header and payload.
@@ -53,11 +106,11 @@ pub fn verify_compact_with(
     let mut buffers = Buffers::new();
     let verified = verify_signature_stage(token, keys, algorithms, max_token_bytes, &mut buffers)?;
     let payload = decode_payload(&verified.parts)?;
-    Ok(VerifiedJws {
-        header: verified.header.to_header()?,
+    Ok(VerifiedJws::new(
+        verified.header_json.to_vec(),
         payload,
-        key_id: keys.keys()[verified.key_index].kid().map(String::from),
-    })
+        verified.key_index,
+    ))
 }
 
 /// Stack space for the decoded header and signature, so that verification allocates only
@@ -83,7 +136,7 @@ impl Buffers {
 /// verifying key in [`JwkSet::keys`].
 pub(crate) struct SignatureVerified<'t, 'b> {
     pub(crate) parts: Parts<'t>,
-    pub(crate) header: HeaderView<'b>,
+    pub(crate) header_json: &'b [u8],
     pub(crate) key_index: usize,
 }
 
@@ -96,12 +149,12 @@ pub(crate) fn verify_signature_stage<'t, 'b>(
     buffers: &'b mut Buffers,
 ) -> Result<SignatureVerified<'t, 'b>, Error> {
     let parts = split(token, max_token_bytes)?;
-    let (header, signature) = check_header(&parts, algorithms, buffers)?;
+    let (header_json, header, signature) = check_header(&parts, algorithms, buffers)?;
     let kid = header.kid()?;
     let key_index = verify_signature(&parts, kid.as_deref(), signature, keys)?;
     Ok(SignatureVerified {
         parts,
-        header,
+        header_json,
         key_index,
     })
 }
@@ -159,12 +212,13 @@ pub(crate) fn split(token: &str, max_token_bytes: usize) -> Result<Parts<'_>, Er
 }
 
 /// Steps 3 to 6: decoding, header parsing, the algorithm allow-list and processing parameters.
-/// Returns the header and the decoded signature, both borrowed from `buffers`.
+/// Returns the decoded header, its parameters and the decoded signature, all borrowed from
+/// `buffers`.
 pub(crate) fn check_header<'b>(
     parts: &Parts<'_>,
     algorithms: &[Algorithm],
     buffers: &'b mut Buffers,
-) -> Result<(HeaderView<'b>, &'b [u8]), Error> {
+) -> Result<(&'b [u8], HeaderView<'b>, &'b [u8]), Error> {
     let header_bytes = base64url::decode_into(parts.header.as_bytes(), &mut buffers.header).ok_or(
         Error::MalformedToken(Malformed::Base64 { segment: "header" }),
     )?;
@@ -188,7 +242,7 @@ pub(crate) fn check_header<'b>(
     if signature.is_empty() {
         return Err(Error::MalformedToken(Malformed::EmptySignature));
     }
-    Ok((header, signature))
+    Ok((header_bytes, header, signature))
 }
 
 /// Steps 7 and 8: key selection and the signature check. Returns the index of the verifying

@@ -7,12 +7,13 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::authorization::bearer_token;
-use crate::claims::{Claims, RawClaims};
+use crate::claims::{Claims, NumericDate, RawClaims};
 use crate::error::{Error, truncated};
 use crate::header::{Algorithm, Header};
 use crate::json;
 use crate::jwk_set::JwkSet;
 use crate::jws;
+use crate::jws::VerifiedJws;
 use crate::limits::{
     DEFAULT_LEEWAY_SECS, DEFAULT_MAX_TOKEN_BYTES, MAX_CONFIGURED_AUDIENCES, MAX_LEEWAY_SECS,
     MAX_TOKEN_BYTES_LIMIT,
@@ -194,19 +195,67 @@ pub struct Verifier {
 }
 
 /// A token whose signature and claims verified.
+///
+/// It keeps the decoded header and payload, the only two allocations of a verification, and
+/// reads the header parameters and registered claims from them on request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedToken {
-    /// The protected header.
-    pub header: Header,
-    /// The registered claims.
-    pub claims: Claims,
-    /// The decoded payload: a JSON object, validated by the strict reader.
-    pub payload: Vec<u8>,
-    /// The `kid` of the key that verified the signature, if that key has one.
-    pub key_id: Option<String>,
+    jws: VerifiedJws,
+    expires_at: NumericDate,
 }
 
 impl VerifiedToken {
+    /// Parses the protected header's `alg`, `kid` and `typ`.
+    pub fn header(&self) -> Header {
+        self.jws.header()
+    }
+
+    /// The decoded protected header: a JSON object, validated by the strict reader.
+    pub fn header_json(&self) -> &[u8] {
+        self.jws.header_json()
+    }
+
+    /// The token's `kid` after JSON unescaping, if it has one.
+    pub fn kid(&self) -> Option<String> {
+        self.jws.kid()
+    }
+
+    /// Parses the registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`).
+    pub fn claims(&self) -> Claims {
+        // The payload was validated during verification, so parsing cannot fail; default
+        // claims are returned rather than a panic if that ever changes.
+        Claims::parse(self.payload()).unwrap_or_default()
+    }
+
+    /// The `exp` claim, which every verified token has.
+    pub fn expires_at(&self) -> NumericDate {
+        self.expires_at
+    }
+
+    /// The decoded payload: a JSON object, validated by the strict reader.
+    pub fn payload(&self) -> &[u8] {
+        self.jws.payload()
+    }
+
+    /// Returns the decoded payload, consuming the token.
+    pub fn into_payload(self) -> Vec<u8> {
+        self.jws.into_payload()
+    }
+
+    /// The position in [`JwkSet::keys`] of the key that verified the signature.
+    pub fn key_index(&self) -> usize {
+        self.jws.key_index()
+    }
+
+    /// A token built from parts, for unit tests of code that consumes verified tokens.
+    #[cfg(test)]
+    pub(crate) fn for_tests(header: &[u8], payload: &[u8], expires_at: NumericDate) -> Self {
+        Self {
+            jws: VerifiedJws::new(header.to_vec(), payload.to_vec(), 0),
+            expires_at,
+        }
+    }
+
     /// Deserializes the payload into the caller's claims type with `serde-json-core`.
     ///
     /// `serde-json-core` 0.7 hands out strings with their JSON escapes left in place and reads
@@ -215,7 +264,7 @@ impl VerifiedToken {
     pub fn deserialize_claims<'a, T: serde::Deserialize<'a>>(
         &'a self,
     ) -> Result<T, serde_json_core::de::Error> {
-        serde_json_core::from_slice(&self.payload).map(|(value, _)| value)
+        serde_json_core::from_slice(self.payload()).map(|(value, _)| value)
     }
 }
 
@@ -265,13 +314,10 @@ impl Verifier {
         )?;
         let payload = jws::decode_payload(&verified.parts)?;
         let claims = RawClaims::parse(&payload)?;
-        self.check_claims(&claims, now)?;
-        let claims = claims.to_claims()?;
+        let expires_at = self.check_claims(&claims, now)?;
         Ok(VerifiedToken {
-            header: verified.header.to_header()?,
-            claims,
-            payload,
-            key_id: keys.keys()[verified.key_index].kid().map(String::from),
+            jws: VerifiedJws::new(verified.header_json.to_vec(), payload, verified.key_index),
+            expires_at,
         })
     }
 
@@ -301,12 +347,13 @@ impl Verifier {
         jws::check_header(&parts, &[Algorithm::Rs256], &mut buffers)?;
         let payload = jws::decode_payload(&parts)?;
         let claims = RawClaims::parse(&payload)?;
-        self.check_claims(&claims, now)
+        self.check_claims(&claims, now).map(|_| ())
     }
 
     /// Checks the registered claims against this verifier's policy at time `now`, comparing
     /// the escaped JSON strings without allocating.
-    fn check_claims(&self, claims: &RawClaims<'_>, now: UnixTime) -> Result<(), Error> {
+    /// Returns the token's `exp`.
+    fn check_claims(&self, claims: &RawClaims<'_>, now: UnixTime) -> Result<NumericDate, Error> {
         let now = now.as_secs();
         let leeway = self.leeway_secs;
 
@@ -359,6 +406,6 @@ impl Verifier {
                 return Err(Error::TokenTooOld { age, max_age });
             }
         }
-        Ok(())
+        Ok(NumericDate(exp))
     }
 }

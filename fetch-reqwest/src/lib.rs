@@ -8,7 +8,7 @@
 //!
 //! // Per callback: the whole `Authorization` header value, or the bare token.
 //! let token = verifier.verify(authorization).await?;
-//! println!("callback for {:?}", token.claims.aud);
+//! println!("callback for {:?}", token.claims().aud);
 //! # Ok(())
 //! # }
 //! ```

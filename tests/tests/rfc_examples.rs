@@ -12,10 +12,11 @@ fn rfc7515_a2_signature_verifies() {
     let keys = JwkSet::from_json(&data("rfc/rfc7515-a2.jwk.json")).expect("key set");
     assert_eq!(keys.keys().len(), 1);
     let verified = jws::verify_compact(&text("rfc/rfc7515-a2.jws"), &keys).expect("verifies");
-    assert_eq!(verified.header.alg, "RS256");
-    assert_eq!(verified.header.kid, None);
+    assert_eq!(verified.header().alg, "RS256");
+    assert_eq!(verified.header().kid, None);
+    assert_eq!(verified.key_index(), 0);
     assert_eq!(
-        verified.payload,
+        verified.payload(),
         b"{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}"
     );
 }
@@ -41,14 +42,14 @@ fn rfc7520_4_1_signature_verifies() {
     let keys = JwkSet::from_json(&data("rfc/rfc7520-4.1.jwks.json")).expect("key set");
     let verified = jws::verify_compact(&text("rfc/rfc7520-4.1.jws"), &keys).expect("verifies");
     assert_eq!(
-        verified.header.kid.as_deref(),
+        verified.kid().as_deref(),
         Some("bilbo.baggins@hobbiton.example")
     );
     assert_eq!(
-        verified.key_id.as_deref(),
+        keys.keys()[verified.key_index()].kid(),
         Some("bilbo.baggins@hobbiton.example")
     );
-    assert_eq!(verified.payload, data("rfc/rfc7520-4.1.payload.txt"));
+    assert_eq!(verified.payload(), data("rfc/rfc7520-4.1.payload.txt"));
 }
 
 #[test]
