@@ -114,12 +114,19 @@ impl OpenIdConfiguration {
 
 /// Returns `true` for an absolute `https` URL with a host and no user information, and, only
 /// when `allow_loopback_http` is set, for plain `http` to `localhost`, `127.0.0.0/8` or `[::1]`.
+///
+/// URLs with a backslash, whitespace or control characters are rejected: WHATWG URL parsers,
+/// which HTTP clients such as `reqwest` use, read `\` like `/` in `http` and `https` URLs, so
+/// such a URL could hide user information or a different host.
 pub fn is_allowed_url(url: &str, allow_loopback_http: bool) -> bool {
+    if url.contains(|ch: char| ch == '\\' || ch.is_whitespace() || ch.is_control()) {
+        return false;
+    }
     let Some((scheme, rest)) = url.split_once("://") else {
         return false;
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') || url.contains(char::is_whitespace) {
+    if authority.is_empty() || authority.contains('@') {
         return false;
     }
     if scheme.eq_ignore_ascii_case("https") {
@@ -140,14 +147,15 @@ fn is_loopback(authority: &str) -> bool {
     if host == "::1" || host.eq_ignore_ascii_case("localhost") {
         return true;
     }
+    // Dotted-decimal only: each octet one to three ASCII digits, no sign, at most 255.
+    let is_octet = |octet: &str| {
+        (1..=3).contains(&octet.len())
+            && octet.bytes().all(|b| b.is_ascii_digit())
+            && octet.parse::<u8>().is_ok()
+    };
     let mut octets = host.split('.');
     octets.next() == Some("127")
-        && octets
-            .by_ref()
-            .take(3)
-            .filter(|octet| octet.parse::<u8>().is_ok())
-            .count()
-            == 3
+        && octets.by_ref().take(3).filter(|octet| is_octet(octet)).count() == 3
         && octets.next().is_none()
 }
 
@@ -208,5 +216,8 @@ mod tests {
         assert!(!is_allowed_url("https:///keys", false));
         assert!(!is_allowed_url("ftp://a.example/keys", true));
         assert!(!is_allowed_url("keys", true));
+        assert!(!is_allowed_url("http://127.0.0.+1/keys", true));
+        assert!(!is_allowed_url(r"https://\/user:pass@keys.example/jwks", false));
+        assert!(!is_allowed_url("https://keys.example/\tjwks", false));
     }
 }
