@@ -155,7 +155,12 @@ fn is_loopback(authority: &str) -> bool {
     };
     let mut octets = host.split('.');
     octets.next() == Some("127")
-        && octets.by_ref().take(3).filter(|octet| is_octet(octet)).count() == 3
+        && octets
+            .by_ref()
+            .take(3)
+            .filter(|octet| is_octet(octet))
+            .count()
+            == 3
         && octets.next().is_none()
 }
 
@@ -217,7 +222,10 @@ mod tests {
         assert!(!is_allowed_url("ftp://a.example/keys", true));
         assert!(!is_allowed_url("keys", true));
         assert!(!is_allowed_url("http://127.0.0.+1/keys", true));
-        assert!(!is_allowed_url(r"https://\/user:pass@keys.example/jwks", false));
+        assert!(!is_allowed_url(
+            r"https://\/user:pass@keys.example/jwks",
+            false
+        ));
         assert!(!is_allowed_url("https://keys.example/\tjwks", false));
     }
 }

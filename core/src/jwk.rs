@@ -4,11 +4,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use rsa::BoxedUint;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use sha2::Sha256;
-use signature::Verifier;
-
 use crate::base64url;
 use crate::error::Error;
 use crate::json::{self, Kind, Members, Value};
@@ -16,6 +11,7 @@ use crate::limits::{
     MAX_KID_BYTES, MAX_MODULUS_BITS, MAX_MODULUS_ENCODED_BYTES, MAX_PUBLIC_EXPONENT,
     MIN_MODULUS_BITS, MIN_PUBLIC_EXPONENT,
 };
+use crate::rsa_verify::RsaPublicKey;
 
 /// An RSA public key that passed every usability rule, with its Montgomery parameters
 /// computed once so that each verification does no key setup.
@@ -23,7 +19,7 @@ use crate::limits::{
 pub struct PreparedKey {
     kid: Option<String>,
     modulus_bits: usize,
-    verifying_key: VerifyingKey<Sha256>,
+    public_key: RsaPublicKey,
 }
 
 /// Why a key was not usable. Unusable entries are skipped; they never make a set invalid.
@@ -121,21 +117,14 @@ impl PreparedKey {
             return Err(KeyRejection::InvalidExponent);
         }
 
-        // Both values were bounded above, so these conversions cannot fail; map any failure
-        // to a rejection all the same rather than panicking.
-        let precision = (modulus.len() * 8).next_multiple_of(64) as u32;
-        let n = BoxedUint::from_be_slice(modulus, precision)
-            .map_err(|_| KeyRejection::Malformed { member: "n" })?;
-        let public_key = rsa::PublicKey::new_with_size_limits(
-            n,
-            BoxedUint::from(e),
-            MIN_MODULUS_BITS..=MAX_MODULUS_BITS,
-        )
-        .map_err(|_| KeyRejection::Malformed { member: "n" })?;
+        // The checks above leave nothing for `RsaPublicKey::new` to reject; map a failure to a
+        // rejection all the same rather than panicking.
+        let public_key =
+            RsaPublicKey::new(modulus, e).ok_or(KeyRejection::Malformed { member: "n" })?;
         Ok(Self {
             kid: None,
             modulus_bits,
-            verifying_key: VerifyingKey::new(public_key),
+            public_key,
         })
     }
 
@@ -160,13 +149,11 @@ impl PreparedKey {
     /// The signature must be exactly as long as the modulus. A failure says only that the
     /// signature is invalid.
     pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        if signature.len() != self.modulus_bits.div_ceil(8) {
-            return Err(Error::InvalidSignature);
+        if self.public_key.verify_pkcs1v15_sha256(message, signature) {
+            Ok(())
+        } else {
+            Err(Error::InvalidSignature)
         }
-        let signature = Signature::try_from(signature).map_err(|_| Error::InvalidSignature)?;
-        self.verifying_key
-            .verify(message, &signature)
-            .map_err(|_| Error::InvalidSignature)
     }
 
     /// Reads and prepares one entry of a key set.

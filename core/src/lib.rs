@@ -27,6 +27,8 @@ mod jwk_set;
 pub mod jws;
 pub mod limits;
 mod remote;
+pub mod replay;
+mod rsa_verify;
 mod snapshot;
 mod verify;
 
