@@ -19,7 +19,7 @@ ISSUER = "https://acscallautomation.communication.azure.com"
 AUDIENCE = "4f5b9c34-1a9e-4b6e-9c2d-2f0a7e6d5c1b"
 NOW = 1767225600
 
-# The first byte of a `verify` input that asks the target to sign the rest itself: 0xF0 signs
+# The first byte of a `verify` input that makes the target sign the rest itself: 0xF0 signs
 # with rsa2048-a, 0xF1 with rsa2048-e3 (see fuzz_targets/verify.rs).
 SIGN_WITH_A = b"\xf0"
 SIGN_WITH_E3 = b"\xf1"

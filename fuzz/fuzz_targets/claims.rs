@@ -23,8 +23,8 @@ fuzz_target!(|data: &[u8]| {
     let reference = members(data);
 
     let Ok(claims) = result else {
-        // `members` keeps values raw, and skipping a raw string does not check its escapes;
-        // a full parse into `Value` does (lone surrogates), so both must read the document.
+        // `members` keeps values raw, and skipping a raw string does not check its escapes.
+        // A full parse into `Value` does (lone surrogates), so both must read the document.
         let fully_valid = serde_json::from_slice::<Value>(data).is_ok();
         if let (Ok(found), true) = (reference, fully_valid) {
             assert!(

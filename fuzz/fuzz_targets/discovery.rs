@@ -2,7 +2,7 @@
 //! the key set URL rule `is_allowed_url` on the same bytes.
 //!
 //! Input: the first byte picks the expected issuer (low two bits) and whether plain HTTP to
-//! loopback is allowed (top bit); the rest is the document.
+//! loopback is allowed (top bit). The rest is the document.
 //!
 //! Invariants:
 //! - an accepted document is at most `MAX_DISCOVERY_BYTES` long, a JSON object for

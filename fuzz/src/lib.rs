@@ -103,7 +103,7 @@ impl Fixture {
         }
     }
 
-    /// The verification time.
+    /// Returns the verification time.
     pub fn now(&self) -> UnixTime {
         UnixTime::from_secs(NOW)
     }
@@ -118,15 +118,15 @@ impl Fixture {
         Some(signature::Verifier::verify(key, message, &signature).is_ok())
     }
 
-    /// Builds a compact token from raw header and payload bytes, signed with signer
-    /// `which % 2`: `rsa2048-a` or `rsa2048-e3`.
-    pub fn sign(&self, which: u8, header: &[u8], payload: &[u8]) -> String {
+    /// Builds a compact token from raw header and payload bytes, signed with `rsa2048-a` when
+    /// `selector` is even and with `rsa2048-e3` when it is odd.
+    pub fn sign(&self, selector: u8, header: &[u8], payload: &[u8]) -> String {
         let signing_input = format!("{}.{}", b64(header), b64(payload));
         let mut memo = self.signatures.lock().expect("memo lock");
         let signature = match memo.get(signing_input.as_bytes()) {
             Some(signature) => signature.clone(),
             None => {
-                let signer = &self.signers[usize::from(which % 2)];
+                let signer = &self.signers[usize::from(selector % 2)];
                 let signature = signer.sign(signing_input.as_bytes()).to_vec();
                 if memo.len() >= MAX_MEMO_SIGNATURES {
                     memo.clear();
