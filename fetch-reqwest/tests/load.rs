@@ -80,7 +80,8 @@ impl Signed {
         let iat = NOW - 10;
         let sign = |jti: usize, audience: &str| {
             key.sign_claims(&json!({
-                "iss": ISSUER, "aud": audience, "iat": iat, "exp": iat + 300, "jti": format!("load-{jti}"),
+                "iss": ISSUER, "aud": audience, "iat": iat, "exp": iat + 300,
+                "jti": format!("load-{jti}"),
             }))
         };
         Self {
