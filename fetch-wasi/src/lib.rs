@@ -42,22 +42,24 @@
 //! }
 //! ```
 //!
-//! `fetch-wasi/components/` holds two complete components built on this crate: a
+//! `fetch-wasi/components/` contains two complete components built on this crate: a
 //! `wasi:http/incoming-handler` webhook receiver and a `wasi:cli/run` command.
 //!
 //! # What the fetcher guarantees
 //!
 //! `WasiFetcher` honours the contract of [`KeyFetcher`](acs_jwt::fetch::KeyFetcher), like the
-//! reqwest adapter: it sends only GET requests with `Accept: application/jwk-set+json,
-//! application/json`, `User-Agent: acs-jwt-wasi/<version>` and, for a revalidation,
-//! `If-None-Match`; returns 3xx responses as they are (the outgoing handler follows no
-//! redirects); reads the body only for a 200; rejects a body longer than the cap from its
-//! `Content-Length`, or while reading the stream, before buffering the rest; refuses URLs that
-//! are not `https` unless loopback HTTP was allowed for tests; and gives up with
-//! [`FetchErrorKind::Timeout`](acs_jwt::fetch::FetchErrorKind::Timeout) when the request's
-//! deadline passes, from sending the request to the last body byte. The deadline is kept
-//! with `wasi:clocks/monotonic-clock` and also passed to the host as the connect, first-byte
-//! and between-bytes timeouts of `wasi:http` request options.
+//! reqwest adapter:
+//!
+//! - it sends only GET requests, with `Accept: application/jwk-set+json, application/json`,
+//!   `User-Agent: acs-jwt-wasi/<version>` and, for a revalidation, `If-None-Match`;
+//! - it returns 3xx responses as they are, because the outgoing handler follows no redirects;
+//! - it reads the body only for a 200, and rejects a body longer than the cap from its
+//!   `Content-Length`, or while reading the stream, before buffering the rest;
+//! - it rejects URLs that are not `https`, unless loopback HTTP was allowed for tests;
+//! - it gives up with [`FetchErrorKind::Timeout`](acs_jwt::fetch::FetchErrorKind::Timeout)
+//!   when the request's deadline passes, from sending the request to the last body byte. The
+//!   deadline is kept with `wasi:clocks/monotonic-clock` and also passed to the host as the
+//!   connect, first-byte and between-bytes timeouts of the `wasi:http` request options.
 
 #![deny(missing_docs)]
 

@@ -17,8 +17,8 @@ use crate::store::{SnapshotStore, StoredState};
 ///   the key set URL (two with [`KeySource::OpenIdConfiguration`], which first fetches the
 ///   configuration document).
 /// - The start of every fetch is stored too, so the refresh cooldown of the
-///   [`CachePolicy`] applies across instances: a stream of tokens with unknown `kid`s, each in a
-///   new instance, causes at most one fetch per cooldown, as it does in one long-lived
+///   [`CachePolicy`] applies across instances. A stream of tokens with unknown `kid`s, each in
+///   a new instance, causes at most one fetch per cooldown, as it does in one long-lived
 ///   [`RemoteVerifier`]. Instances that start within the same moment may each fetch once,
 ///   because they all read the store before any of them writes it.
 /// - Store failures never fail a verification: a record that cannot be read counts as no
@@ -155,8 +155,8 @@ impl<F: KeyFetcher, S: SnapshotStore> SnapshotVerifier<F, S> {
 
         let fetches = remote.fetcher().sent.get();
         let previous = stored.flatten().unwrap_or_default();
-        // An imported set comes back from the export, renewed or replaced if a fetch succeeded;
-        // a set that was not imported is of no use to later instances either.
+        // The export returns the imported set, renewed or replaced if a fetch succeeded. A set
+        // that could not be imported is dropped, because later instances could not use it either.
         let current = StoredState {
             snapshot: remote.export_snapshot(),
             last_fetch_started: if fetches > 0 {

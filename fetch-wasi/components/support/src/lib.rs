@@ -37,8 +37,8 @@ pub const ALLOW_LOOPBACK_HTTP_VAR: &str = "ACS_JWT_INSECURE_ALLOW_LOOPBACK_HTTP"
 /// The verification time of the command, in Unix seconds.
 pub const NOW_VAR: &str = "ACS_JWT_NOW";
 
-/// The longest fetch deadline the settings accept: 60 seconds, so that a request never waits
-/// longer than a typical HTTP gateway does for the component's response.
+/// The maximum fetch deadline the settings accept, in milliseconds: one minute, so that a typo
+/// such as an extra zero cannot hold every request for longer.
 pub const MAX_FETCH_TIMEOUT_MS: u64 = 60_000;
 
 /// A component's configuration, read from environment variables (`wasi:cli/environment`).
@@ -306,7 +306,7 @@ pub struct Reply {
 /// - 401 with `WWW-Authenticate: Bearer error="invalid_token"` for any rejected token, and
 ///   for a repeated or non-UTF-8 header;
 /// - 503 when no key set could be obtained (`key_set_unavailable`): the fault is on this
-///   side, and the same token may verify once the key endpoint answers again;
+///   side, and the same token may verify once the key endpoint responds again;
 /// - 500 for invalid settings.
 ///
 /// `verify` is called only for a single, readable header value.

@@ -16,10 +16,22 @@ struct Answer {
 }
 
 async fn post_callback(webhook: &WebhookServer, authorization: Option<&str>) -> Answer {
-    let client = reqwest::Client::builder()
+    post_callback_with(&client(), webhook, authorization).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
         .no_proxy()
         .build()
-        .expect("client builds");
+        .expect("client builds")
+}
+
+/// Posts a callback with `client`, which keeps its connection open between requests.
+async fn post_callback_with(
+    client: &reqwest::Client,
+    webhook: &WebhookServer,
+    authorization: Option<&str>,
+) -> Answer {
     let mut request = client
         .post(format!("{}/api/callbacks", webhook.url()))
         .header("content-type", "application/json")
@@ -120,8 +132,10 @@ async fn webhook_instances_share_keys_through_the_snapshot() {
     let dir = TempDir::new("webhook");
     let webhook = WebhookServer::start(with_snapshot_dir(setup(&keys, 0), &dir)).await;
     let header = format!("Bearer {}", token(&a, 0));
+    // One client, so the requests share a kept-alive connection while each gets an instance.
+    let client = client();
     for _ in 0..10 {
-        let answer = post_callback(&webhook, Some(&header)).await;
+        let answer = post_callback_with(&client, &webhook, Some(&header)).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
     assert_eq!(keys.key_requests(), 1, "only the first instance fetched");
