@@ -64,19 +64,19 @@ impl Default for CachePolicy {
     }
 }
 
-/// Why a refresh failed; kept as the cache's last error.
+/// The cause of a failed refresh, kept as the cache's last error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FetchFailure {
     /// The request itself failed (timeout, connection, body too large).
     Fetch(FetchError),
-    /// The server answered with a status other than 200 (or 304 to a revalidation).
+    /// The server returned a status other than 200 (or 304 to a revalidation).
     Status(u16),
     /// The `Content-Type` is not JSON.
     ContentType(String),
     /// The body is not a valid key set.
     InvalidKeySet(KeySetProblem),
-    /// The key set holds no usable key; the previous set is kept.
+    /// The key set contains no usable key, so the previous set is kept.
     NoUsableKeys,
     /// The OpenID configuration document was rejected.
     Discovery(crate::discovery::DiscoveryProblem),
@@ -98,7 +98,7 @@ impl fmt::Display for FetchFailure {
     }
 }
 
-/// The answer of [`KeySetCache::begin_fetch`].
+/// The decision returned by [`KeySetCache::begin_fetch`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FetchDecision {
     /// Start this fetch now and report its result with this ticket.

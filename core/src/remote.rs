@@ -17,7 +17,7 @@ use crate::jwk_set::JwkSet;
 use crate::snapshot::Snapshot;
 use crate::verify::{UnixTime, VerifiedToken, Verifier};
 
-/// Where a [`RemoteVerifier`] gets its key set.
+/// The source of a [`RemoteVerifier`]'s key set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeySource {
     /// A fixed key set URL; no discovery.
@@ -145,10 +145,16 @@ impl<F: KeyFetcher> RemoteVerifier<F> {
         } else {
             token_or_header
         };
-        // Cheap structural checks first, so garbage never waits for or causes a fetch.
-        self.verifier.check_structure(token)?;
-
-        let keys = self.usable_keys(now).await?;
+        let cached = self.shared.lock().cache.keys(now);
+        let keys = match cached {
+            Some(keys) => keys,
+            None => {
+                // Without a usable set, run the checks that need no key first, so that a
+                // malformed token neither waits for nor causes a fetch.
+                self.verifier.check_structure(token)?;
+                self.usable_keys(now).await?
+            }
+        };
         let result = self.verifier.verify(token, &keys, now);
         match result {
             Err(err) if err.refresh_may_help() => {
@@ -188,7 +194,7 @@ impl<F: KeyFetcher> RemoteVerifier<F> {
     }
 
     /// Returns a usable key set, fetching it (or waiting for the running fetch) when the cache
-    /// holds none.
+    /// contains none.
     async fn usable_keys(&self, now: UnixTime) -> Result<Arc<JwkSet>, Error> {
         // Two rounds at most: the second only after a fetch ended.
         for _ in 0..2 {
